@@ -1,0 +1,58 @@
+/**
+ * What the edges (HTTP app, local server, Lambda handlers, tests) call. Implemented once, in lib/log/log.ts,
+ * against the storage ports.
+ */
+import type {
+  FetchOptions,
+  FetchResult,
+  ProduceRecord,
+  ProduceResult,
+  ProducerIdentity,
+  RegisteredProducer,
+  TopicDescription,
+} from "./types.js";
+
+export interface TopicUpdate {
+  /** new partition count; may only grow */
+  partitions?: number;
+  /** null resets a key to its default */
+  config?: Record<string, string | number | null>;
+}
+
+/** Raw RecordBatch v2 bytes for one partition (the binary media type). */
+export interface PartitionBatches {
+  partition: number;
+  /** one or more concatenated RecordBatch v2 batches, base offsets ignored */
+  bytes: Uint8Array;
+}
+
+export interface FetchBatchesResult {
+  /** concatenated RecordBatch v2 batches with their real base offsets stamped in */
+  bytes: Uint8Array;
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface LogService {
+  createTopic(name: string, partitions: number, config?: Record<string, string | number>): Promise<TopicDescription>;
+  listTopics(): Promise<string[]>;
+  describeTopic(name: string): Promise<TopicDescription>;
+  updateTopic(name: string, update: TopicUpdate): Promise<TopicDescription>;
+  deleteTopic(name: string): Promise<void>;
+
+  registerProducer(transactionalId?: string): Promise<RegisteredProducer>;
+  produce(topic: string, records: ProduceRecord[], producer?: ProducerIdentity): Promise<ProduceResult>;
+  /** binary path: batches stored as sent; result offsets are per partition: the base offset of each input */
+  produceBatches(topic: string, batches: PartitionBatches[], producer?: ProducerIdentity): Promise<ProduceResult>;
+
+  fetch(topic: string, partition: number, options: FetchOptions): Promise<FetchResult>;
+  /** many partitions, one shared wait: returns as soon as any partition has records, or when the wait is over */
+  fetchMany(
+    requests: { topic: string; partition: number; offset: FetchStart }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+  ): Promise<({ topic: string; partition: number } & (FetchResult | { error: import("../errors.js").StrataError }))[]>;
+  fetchBatches(topic: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult>;
+}
+
+import type { FetchStart } from "./types.js";
