@@ -1,0 +1,493 @@
+/**
+ * Kafka RecordBatch v2 (magic 2), byte for byte as Kafka lays it out. All integers big-endian.
+ *
+ * offset size field
+ *      0    8 baseOffset            int64   (outside the CRC: the log stamps it when it assigns offsets)
+ *      8    4 batchLength           int32   bytes after this field (total size - 12)
+ *     12    4 partitionLeaderEpoch  int32
+ *     16    1 magic                 int8    = 2
+ *     17    4 crc                   uint32  CRC-32C of bytes [21, end)
+ *     21    2 attributes            int16   bits 0-2 codec, 3 timestampType, 4 transactional, 5 control
+ *     23    4 lastOffsetDelta       int32
+ *     27    8 baseTimestamp         int64
+ *     35    8 maxTimestamp          int64
+ *     43    8 producerId            int64
+ *     51    2 producerEpoch         int16
+ *     53    4 baseSequence          int32
+ *     57    4 recordCount           int32
+ *     61    - records               (compressed as a whole when codec != 0)
+ *
+ * Record: length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
+ *         keyLength varint (-1: null) | key | valueLength varint (-1: null) | value |
+ *         headerCount varint | { keyLength varint | key utf8 | valueLength varint (-1: null) | value }*
+ *
+ * int64 fields are JS numbers here: a value outside the safe integer range is a FormatError on read.
+ * Decoding checks everything it can (CRC, lengths, counts, offset deltas) and raises only FormatError.
+ */
+import { InvalidArgumentError } from "../errors.js";
+import {
+  codecName,
+  DEFAULT_MAX_UNCOMPRESSED_BYTES,
+  decompress,
+  compress as doCompress,
+  isSupportedCodec,
+} from "./compression.js";
+import { crc32c } from "./crc32c.js";
+import { asFormatError, FormatError } from "./errors.js";
+import {
+  Compression,
+  type CompressionCodec,
+  type DecodedRecord,
+  type RecordHeader,
+  type RecordInput,
+  TimestampType,
+  type TimestampTypeValue,
+} from "./types.js";
+import { Cursor, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "./varint.js";
+
+export const BATCH_HEADER_SIZE = 61;
+/** baseOffset + batchLength: the bytes not counted by batchLength. */
+export const LOG_OVERHEAD = 12;
+export const MAGIC_V2 = 2;
+
+const O_BATCH_LENGTH = 8;
+const O_PARTITION_LEADER_EPOCH = 12;
+const O_MAGIC = 16;
+const O_CRC = 17;
+const O_ATTRIBUTES = 21;
+const O_LAST_OFFSET_DELTA = 23;
+const O_BASE_TIMESTAMP = 27;
+const O_MAX_TIMESTAMP = 35;
+const O_PRODUCER_ID = 43;
+const O_PRODUCER_EPOCH = 51;
+const O_BASE_SEQUENCE = 53;
+const O_RECORD_COUNT = 57;
+
+const CODEC_MASK = 0x07;
+const TIMESTAMP_TYPE_BIT = 0x08;
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
+
+/** Smallest possible encoded record: length, attributes, ts delta, offset delta, key, value, header count. */
+const MIN_RECORD_SIZE = 7;
+
+const TWO_32 = 2 ** 32;
+
+export interface BatchHeader {
+  baseOffset: number;
+  batchLength: number;
+  partitionLeaderEpoch: number;
+  magic: number;
+  crc: number;
+  attributes: number;
+  compression: CompressionCodec;
+  timestampType: TimestampTypeValue;
+  isTransactional: boolean;
+  isControl: boolean;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+export interface EncodeOptions {
+  compression?: CompressionCodec;
+  baseOffset?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  timestampType?: TimestampTypeValue;
+  partitionLeaderEpoch?: number;
+}
+
+export interface DecodeOptions {
+  /** default true */
+  verifyCrc?: boolean;
+  /** bound on the decompressed records section; default 64 MiB */
+  maxUncompressedBytes?: number;
+}
+
+export interface DecodedBatch {
+  header: BatchHeader;
+  records: DecodedRecord[];
+  /** encoded size of each record, its length varint included (uncompressed bytes) */
+  recordSizes: number[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// int64 as JS numbers
+
+function readInt64(view: DataView, at: number, field: string): number {
+  const v = view.getInt32(at) * TWO_32 + view.getUint32(at + 4);
+  if (!Number.isSafeInteger(v)) throw new FormatError(`${field} is outside the safe integer range`);
+  return v;
+}
+
+function writeInt64(view: DataView, at: number, v: number): void {
+  const hi = Math.floor(v / TWO_32);
+  view.setInt32(at, hi);
+  view.setUint32(at + 4, v - hi * TWO_32);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// header
+
+/**
+ * Reads and sanity-checks the 61-byte header of the batch starting at `at`: magic 2, a known codec number, and a
+ * declared length that is at least a header and fits in `bytes`. Does not check the CRC.
+ * @example const { baseOffset, lastOffsetDelta } = readBatchHeader(bytes);
+ */
+export function readBatchHeader(bytes: Uint8Array, at = 0): BatchHeader {
+  if (!Number.isInteger(at) || at < 0 || bytes.length - at < BATCH_HEADER_SIZE) {
+    throw new FormatError(
+      `truncated batch header at ${at}: need ${BATCH_HEADER_SIZE} bytes, have ${bytes.length - at}`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, BATCH_HEADER_SIZE);
+  const batchLength = view.getInt32(O_BATCH_LENGTH);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) {
+    throw new FormatError(`batch at ${at} declares length ${batchLength}, less than a header`);
+  }
+  if (batchLength > bytes.length - at - LOG_OVERHEAD) {
+    throw new FormatError(
+      `truncated batch at ${at}: declares ${batchLength + LOG_OVERHEAD} bytes, have ${bytes.length - at}`,
+    );
+  }
+  const magic = view.getInt8(O_MAGIC);
+  if (magic !== MAGIC_V2) throw new FormatError(`batch at ${at} has magic ${magic}; only RecordBatch v2 is supported`);
+  const attributes = view.getInt16(O_ATTRIBUTES);
+  const codec = attributes & CODEC_MASK;
+  if (codec > Compression.zstd) throw new FormatError(`batch at ${at} names unknown compression codec ${codec}`);
+  const recordCount = view.getInt32(O_RECORD_COUNT);
+  if (recordCount < 0) throw new FormatError(`batch at ${at} declares a negative record count`);
+  const lastOffsetDelta = view.getInt32(O_LAST_OFFSET_DELTA);
+  if (lastOffsetDelta < 0) throw new FormatError(`batch at ${at} declares a negative lastOffsetDelta`);
+  return {
+    baseOffset: readInt64(view, 0, "baseOffset"),
+    batchLength,
+    partitionLeaderEpoch: view.getInt32(O_PARTITION_LEADER_EPOCH),
+    magic,
+    crc: view.getUint32(O_CRC),
+    attributes,
+    compression: codec as CompressionCodec,
+    timestampType: attributes & TIMESTAMP_TYPE_BIT ? TimestampType.LogAppendTime : TimestampType.CreateTime,
+    isTransactional: (attributes & TRANSACTIONAL_BIT) !== 0,
+    isControl: (attributes & CONTROL_BIT) !== 0,
+    lastOffsetDelta,
+    baseTimestamp: readInt64(view, O_BASE_TIMESTAMP, "baseTimestamp"),
+    maxTimestamp: readInt64(view, O_MAX_TIMESTAMP, "maxTimestamp"),
+    producerId: readInt64(view, O_PRODUCER_ID, "producerId"),
+    producerEpoch: view.getInt16(O_PRODUCER_EPOCH),
+    baseSequence: view.getInt32(O_BASE_SEQUENCE),
+    recordCount,
+  };
+}
+
+/**
+ * Walks a concatenation of batches (a segment, a fetch response) and returns where each one is.
+ * Empty input gives []. A truncated or garbage batch anywhere is a FormatError. CRCs are not checked here.
+ */
+export function splitBatches(bytes: Uint8Array): { header: BatchHeader; start: number; end: number }[] {
+  const out: { header: BatchHeader; start: number; end: number }[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const header = readBatchHeader(bytes, at);
+    const end = at + LOG_OVERHEAD + header.batchLength;
+    out.push({ header, start: at, end });
+    at = end;
+  }
+  return out;
+}
+
+/** The header of `bytes`, which must hold exactly one batch. */
+function readSingle(bytes: Uint8Array, what: string): BatchHeader {
+  const header = readBatchHeader(bytes, 0);
+  const size = LOG_OVERHEAD + header.batchLength;
+  if (size !== bytes.length) {
+    throw new FormatError(`${what} takes one batch: ${bytes.length - size} bytes follow it (use splitBatches)`);
+  }
+  return header;
+}
+
+function checkCrc(bytes: Uint8Array, header: BatchHeader): void {
+  const actual = crc32c(bytes, O_ATTRIBUTES, LOG_OVERHEAD + header.batchLength);
+  if (actual !== header.crc) {
+    throw new FormatError(`batch CRC mismatch: stored ${header.crc}, computed ${actual}`, {
+      details: { baseOffset: header.baseOffset },
+    });
+  }
+}
+
+/** Checks the CRC-32C of the single batch in `bytes`; FormatError on mismatch. */
+export function verifyBatchCrc(bytes: Uint8Array): void {
+  checkCrc(bytes, readSingle(bytes, "verifyBatchCrc"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// encode
+
+const utf8 = new TextEncoder();
+const NO_NAMES: Uint8Array[] = [];
+
+function checkInt(field: string, v: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(field, `${field} must be an integer in [${min}, ${max}], got ${v}`);
+  }
+  return v;
+}
+
+const bytesSize = (b: Uint8Array | null): number => (b === null ? 1 : sizeOfVarint(b.length) + b.length);
+
+function writeBytes(out: Uint8Array, pos: number, b: Uint8Array | null): number {
+  if (b === null) return writeVarint(out, pos, -1);
+  pos = writeVarint(out, pos, b.length);
+  out.set(b, pos);
+  return pos + b.length;
+}
+
+/**
+ * Encodes records as one RecordBatch v2. Offsets deltas are 0..n-1; baseTimestamp is the first record's timestamp
+ * (as Kafka does), maxTimestamp the largest. Defaults: no compression, baseOffset 0, producerId -1, producerEpoch -1,
+ * baseSequence -1, CreateTime, partitionLeaderEpoch -1.
+ * @example encodeRecordBatch([{ key: null, value: bytes, headers: [], timestamp: Date.now() }], { compression: Compression.lz4 })
+ * @throws InvalidArgumentError for no records, a non-integer timestamp, an out-of-range option, or an unsupported codec
+ */
+export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions = {}): Uint8Array {
+  const n = records.length;
+  if (n === 0) throw new InvalidArgumentError("records", "a batch holds at least one record");
+  if (n > 0x7fffffff) throw new InvalidArgumentError("records", "too many records for one batch");
+  const codec = options.compression ?? Compression.none;
+  if (!isSupportedCodec(codec)) {
+    throw new InvalidArgumentError("compression", `compression codec ${codecName(codec)} is not supported`);
+  }
+  const baseOffset = checkInt("baseOffset", options.baseOffset ?? 0, 0, Number.MAX_SAFE_INTEGER - n);
+  const producerId = checkInt("producerId", options.producerId ?? -1, -1, Number.MAX_SAFE_INTEGER);
+  const producerEpoch = checkInt("producerEpoch", options.producerEpoch ?? -1, -1, 0x7fff);
+  const baseSequence = checkInt("baseSequence", options.baseSequence ?? -1, -1, 0x7fffffff);
+  const timestampType = checkInt("timestampType", options.timestampType ?? TimestampType.CreateTime, 0, 1);
+  const leaderEpoch = checkInt("partitionLeaderEpoch", options.partitionLeaderEpoch ?? -1, -1, 0x7fffffff);
+
+  // Pass 1: sizes (and header names as UTF-8), so the output is allocated once.
+  const baseTimestamp = records[0]!.timestamp;
+  let maxTimestamp = Number.NEGATIVE_INFINITY;
+  const bodySizes = new Int32Array(n);
+  const names: Uint8Array[][] = new Array(n);
+  let sectionSize = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    checkInt(`records[${i}].timestamp`, r.timestamp, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+    const tsDelta = r.timestamp - baseTimestamp;
+    if (!Number.isSafeInteger(tsDelta))
+      throw new InvalidArgumentError(`records[${i}].timestamp`, "timestamp too far from the first record's");
+    let body = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(i) + bytesSize(r.key) + bytesSize(r.value);
+    const headers = r.headers ?? [];
+    body += sizeOfVarint(headers.length);
+    let encoded = NO_NAMES;
+    if (headers.length > 0) {
+      encoded = new Array(headers.length);
+      for (let h = 0; h < headers.length; h++) {
+        const name = utf8.encode(headers[h]!.name);
+        encoded[h] = name;
+        body += sizeOfVarint(name.length) + name.length + bytesSize(headers[h]!.value);
+      }
+    }
+    names[i] = encoded;
+    if (body > 0x7fffffff) throw new InvalidArgumentError(`records[${i}]`, "record too large to encode");
+    bodySizes[i] = body;
+    sectionSize += sizeOfVarint(body) + body;
+  }
+
+  // Pass 2: records, straight into the batch when uncompressed.
+  const uncompressed = codec === Compression.none;
+  const section = uncompressed ? new Uint8Array(BATCH_HEADER_SIZE + sectionSize) : new Uint8Array(sectionSize);
+  let pos = uncompressed ? BATCH_HEADER_SIZE : 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    pos = writeVarint(section, pos, bodySizes[i]!);
+    section[pos++] = 0; // record attributes: unused by Kafka
+    pos = writeVarlong(section, pos, r.timestamp - baseTimestamp);
+    pos = writeVarint(section, pos, i);
+    pos = writeBytes(section, pos, r.key);
+    pos = writeBytes(section, pos, r.value);
+    const headers = r.headers ?? [];
+    pos = writeVarint(section, pos, headers.length);
+    const encoded = names[i]!;
+    for (let h = 0; h < headers.length; h++) {
+      pos = writeBytes(section, pos, encoded[h]!);
+      pos = writeBytes(section, pos, headers[h]!.value);
+    }
+  }
+
+  let out: Uint8Array;
+  if (uncompressed) out = section;
+  else {
+    const compressed = doCompress(codec, section);
+    out = new Uint8Array(BATCH_HEADER_SIZE + compressed.length);
+    out.set(compressed, BATCH_HEADER_SIZE);
+  }
+  if (out.length - LOG_OVERHEAD > 0x7fffffff) throw new InvalidArgumentError("records", "batch larger than 2 GiB");
+
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  writeInt64(view, 0, baseOffset);
+  view.setInt32(O_BATCH_LENGTH, out.length - LOG_OVERHEAD);
+  view.setInt32(O_PARTITION_LEADER_EPOCH, leaderEpoch);
+  view.setInt8(O_MAGIC, MAGIC_V2);
+  view.setInt16(O_ATTRIBUTES, codec | (timestampType === TimestampType.LogAppendTime ? TIMESTAMP_TYPE_BIT : 0));
+  view.setInt32(O_LAST_OFFSET_DELTA, n - 1);
+  writeInt64(view, O_BASE_TIMESTAMP, baseTimestamp);
+  writeInt64(view, O_MAX_TIMESTAMP, maxTimestamp);
+  writeInt64(view, O_PRODUCER_ID, producerId);
+  view.setInt16(O_PRODUCER_EPOCH, producerEpoch);
+  view.setInt32(O_BASE_SEQUENCE, baseSequence);
+  view.setInt32(O_RECORD_COUNT, n);
+  view.setUint32(O_CRC, crc32c(out, O_ATTRIBUTES, out.length));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// decode
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+function readLength(c: Cursor, what: string, allowNull: boolean): number {
+  const len = readVarint(c);
+  if (len < (allowNull ? -1 : 0)) throw new FormatError(`negative ${what} length ${len}`);
+  if (len > c.end - c.pos) throw new FormatError(`${what} length ${len} runs past the record`);
+  return len;
+}
+
+function readBytes(c: Cursor, what: string): Uint8Array | null {
+  const len = readLength(c, what, true);
+  if (len < 0) return null;
+  const b = c.bytes.slice(c.pos, c.pos + len);
+  c.pos += len;
+  return b;
+}
+
+function readName(c: Cursor): string {
+  const len = readLength(c, "header name", false);
+  const b = c.bytes;
+  const start = c.pos;
+  c.pos += len;
+  // Short ASCII names (the common case) skip TextDecoder's per-call overhead.
+  if (len <= 32) {
+    let s = "";
+    for (let i = start; i < start + len; i++) {
+      const ch = b[i]!;
+      if (ch >= 0x80) return decodeUtf8(b, start, start + len);
+      s += String.fromCharCode(ch);
+    }
+    return s;
+  }
+  return decodeUtf8(b, start, start + len);
+}
+
+function decodeUtf8(b: Uint8Array, start: number, end: number): string {
+  try {
+    return utf8Decoder.decode(b.subarray(start, end));
+  } catch (e) {
+    throw asFormatError(e, "header name is not valid UTF-8");
+  }
+}
+
+function readHeaders(c: Cursor): RecordHeader[] {
+  const count = readVarint(c);
+  if (count < 0) throw new FormatError(`negative header count ${count}`);
+  // Each header takes at least 2 bytes: checked before allocating anything sized by the count.
+  if (count * 2 > c.end - c.pos) throw new FormatError(`header count ${count} runs past the record`);
+  const headers: RecordHeader[] = new Array(count);
+  for (let h = 0; h < count; h++) {
+    const name = readName(c);
+    headers[h] = { name, value: readBytes(c, "header value") };
+  }
+  return headers;
+}
+
+/**
+ * Decodes one batch (exactly one: trailing bytes are an error). Checks the CRC (unless `verifyCrc: false`), that the
+ * records fill the section exactly, each record's declared length, the record count, and that offset deltas rise
+ * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies.
+ * @example const { records } = decodeRecordBatch(bytes); records[0].offset
+ */
+export function decodeRecordBatch(bytes: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
+  const header = readSingle(bytes, "decodeRecordBatch");
+  if (options.verifyCrc !== false) checkCrc(bytes, header);
+  const section = bytes.subarray(BATCH_HEADER_SIZE, bytes.length);
+  const data = decompress(header.compression, section, options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES);
+
+  const count = header.recordCount;
+  if (count * MIN_RECORD_SIZE > data.length) {
+    throw new FormatError(`record count ${count} cannot fit in ${data.length} bytes of records`);
+  }
+  const records: DecodedRecord[] = new Array(count);
+  const recordSizes: number[] = new Array(count);
+  const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
+  const c = new Cursor(data, 0, data.length);
+  let prevDelta = -1;
+  for (let i = 0; i < count; i++) {
+    const start = c.pos;
+    c.end = data.length;
+    const length = readLength(c, "record", false);
+    const recordEnd = c.pos + length;
+    c.end = recordEnd;
+    if (c.pos >= recordEnd) throw new FormatError(`record ${i} is empty`);
+    c.pos++; // record attributes: unused
+    const timestampDelta = readVarlong(c);
+    const offsetDelta = readVarint(c);
+    if (offsetDelta <= prevDelta) throw new FormatError(`record ${i} offsetDelta ${offsetDelta} does not rise`);
+    prevDelta = offsetDelta;
+    const key = readBytes(c, "key");
+    const value = readBytes(c, "value");
+    const headers = readHeaders(c);
+    if (c.pos !== recordEnd) {
+      throw new FormatError(`record ${i} declares ${length} bytes but its fields take ${c.pos - (recordEnd - length)}`);
+    }
+    const timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+    if (!Number.isSafeInteger(timestamp)) throw new FormatError(`record ${i} timestamp outside the safe range`);
+    records[i] = { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
+    recordSizes[i] = recordEnd - start;
+  }
+  if (c.pos !== data.length) throw new FormatError(`${data.length - c.pos} bytes follow the last record`);
+  if (prevDelta > header.lastOffsetDelta) {
+    throw new FormatError(`offsetDelta ${prevDelta} exceeds lastOffsetDelta ${header.lastOffsetDelta}`);
+  }
+  if (!Number.isSafeInteger(header.baseOffset + header.lastOffsetDelta)) {
+    throw new FormatError("last offset outside the safe integer range");
+  }
+  return { header, records, recordSizes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// stamping
+
+/**
+ * A copy of the single batch in `bytes` with `baseOffset` stamped in. baseOffset is outside the CRC, so the CRC
+ * stays valid: this is how the log assigns offsets to a batch stored as sent.
+ */
+export function withBaseOffset(bytes: Uint8Array, baseOffset: number): Uint8Array {
+  const header = readSingle(bytes, "withBaseOffset");
+  checkInt("baseOffset", baseOffset, 0, Number.MAX_SAFE_INTEGER - header.lastOffsetDelta);
+  const out = bytes.slice();
+  writeInt64(new DataView(out.buffer, out.byteOffset, out.byteLength), 0, baseOffset);
+  return out;
+}
+
+/**
+ * A copy of the single batch in `bytes` marked LogAppendTime with maxTimestamp = `appendTime` and the CRC recomputed,
+ * as a Kafka broker does for a LogAppendTime topic. The CRC is verified first so a corrupt batch is never re-sealed.
+ */
+export function withLogAppendTime(bytes: Uint8Array, appendTime: number): Uint8Array {
+  const header = readSingle(bytes, "withLogAppendTime");
+  checkInt("appendTime", appendTime, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  checkCrc(bytes, header);
+  const out = bytes.slice();
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setInt16(O_ATTRIBUTES, header.attributes | TIMESTAMP_TYPE_BIT);
+  writeInt64(view, O_MAX_TIMESTAMP, appendTime);
+  view.setUint32(O_CRC, crc32c(out, O_ATTRIBUTES, out.length));
+  return out;
+}
