@@ -1,0 +1,208 @@
+/**
+ * The one HTTP app. Served by @hono/node-server locally (lib/server) and by Hono's Lambda adapter in AWS
+ * (functions/api.ts), so what the tests exercise locally is what runs in Lambda. Each route parses (zod),
+ * calls the LogService and maps the answer; every error goes through problem.ts.
+ */
+import { type Context, Hono } from "hono";
+import { InvalidArgumentError } from "../errors.js";
+import type { LogService } from "../log/service.js";
+import { parseJson, readBody } from "./body.js";
+import {
+  type FetchJson,
+  fetchResultToJson,
+  fetchStart,
+  produceResultToJson,
+  toProduceRecords,
+  toProducerIdentity,
+  trimToBudget,
+} from "./convert.js";
+import { type Limits, resolveLimits } from "./limits.js";
+import { openApiDocument } from "./openapi.js";
+import { edgeKinds, errorResponse, problemFromError, problemOf, problemResponse } from "./problem.js";
+import {
+  binaryProduceQuery,
+  createTopicBody,
+  fetchManyBody,
+  fetchQuery,
+  parse,
+  produceBody,
+  registerProducerBody,
+  topicName,
+  updateTopicBody,
+} from "./schemas.js";
+
+/** RecordBatch v2 batches, concatenated (docs/FORMAT.md); for produce bodies and fetch answers. */
+export const BATCHES_MEDIA_TYPE = "application/vnd.strata.batches.v1";
+/** Response headers of a binary fetch: the partition's bounds travel beside the bytes. */
+export const BOUND_HEADERS = {
+  nextOffset: "strata-next-offset",
+  highWatermark: "strata-high-watermark",
+  logStartOffset: "strata-log-start-offset",
+} as const;
+
+export interface AppDeps {
+  log: LogService;
+  limits?: Partial<Limits>;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { log } = deps;
+  const limits = resolveLimits(deps.limits);
+  const app = new Hono();
+  const produceSchema = produceBody(limits);
+  const fetchManySchema = fetchManyBody(limits);
+  const jsonFetchQuery = fetchQuery(limits, limits.maxFetchBytes);
+  const binaryFetchQuery = fetchQuery(limits, limits.maxBinaryFetchBytes);
+
+  /** The body as JSON, under the size limit; other media types are a 415. */
+  const jsonBody = async (c: Context, emptyAs?: unknown) => {
+    const type = mediaType(c.req.header("content-type"));
+    if (type !== undefined && type !== "application/json" && !type.endsWith("+json")) throw new UnsupportedMedia(type);
+    return parseJson(await readBody(c.req.raw, limits.maxRequestBytes), emptyAs);
+  };
+  const topicParam = (c: Context) => parse(topicName, c.req.param("topic"), "topic");
+  const partitionParam = (c: Context) => {
+    const raw = c.req.param("partition") ?? "";
+    if (!/^\d{1,9}$/.test(raw)) throw new InvalidArgumentError("partition", "partition: a non-negative integer");
+    return Number(raw);
+  };
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(limits)));
+
+  app.post("/v1/topics", async (c) => {
+    const body = parse(createTopicBody, await jsonBody(c));
+    return c.json(await log.createTopic(body.name, body.partitions, body.config), 201);
+  });
+  app.get("/v1/topics", async (c) => c.json({ topics: await log.listTopics() }));
+  app.get("/v1/topics/:topic", async (c) => c.json(await log.describeTopic(topicParam(c))));
+  app.patch("/v1/topics/:topic", async (c) => {
+    const topic = topicParam(c);
+    return c.json(await log.updateTopic(topic, parse(updateTopicBody, await jsonBody(c))));
+  });
+  app.delete("/v1/topics/:topic", async (c) => {
+    await log.deleteTopic(topicParam(c));
+    return c.body(null, 204);
+  });
+
+  app.post("/v1/producers", async (c) => {
+    const body = parse(registerProducerBody, await jsonBody(c, {}));
+    return c.json(await log.registerProducer(body.transactionalId), 201);
+  });
+
+  const produceJson = async (c: Context, topic: string, partition?: number) => {
+    const body = parse(produceSchema, await jsonBody(c));
+    const records = toProduceRecords(body, partition);
+    const result = await log.produce(topic, records, toProducerIdentity(body, records));
+    return c.json(produceResultToJson(result));
+  };
+  app.post("/v1/topics/:topic/records", async (c) => {
+    const topic = topicParam(c);
+    if (mediaType(c.req.header("content-type")) === BATCHES_MEDIA_TYPE) {
+      throw new UnsupportedMedia(
+        BATCHES_MEDIA_TYPE,
+        "POST batches to /v1/topics/{topic}/partitions/{partition}/records",
+      );
+    }
+    return produceJson(c, topic);
+  });
+  app.post("/v1/topics/:topic/partitions/:partition/records", async (c) => {
+    const topic = topicParam(c);
+    const partition = partitionParam(c);
+    if (mediaType(c.req.header("content-type")) !== BATCHES_MEDIA_TYPE) return produceJson(c, topic, partition);
+    const q = parse(binaryProduceQuery, c.req.query(), "query");
+    const bytes = await readBody(c.req.raw, limits.maxRequestBytes);
+    if (bytes.byteLength === 0) throw new InvalidArgumentError("body", "body: no batches");
+    const result = await log.produceBatches(topic, [{ partition, bytes }], binaryProducer(q, partition));
+    return c.json(produceResultToJson(result));
+  });
+
+  app.get("/v1/topics/:topic/partitions/:partition/records", async (c) => {
+    const topic = topicParam(c);
+    const partition = partitionParam(c);
+    const binary = acceptsBatches(c.req.header("accept"));
+    const q = parse(binary ? binaryFetchQuery : jsonFetchQuery, c.req.query(), "query");
+    const options = {
+      offset: fetchStart(q.offset, q.timestamp),
+      maxRecords: q.maxRecords,
+      maxBytes: q.maxBytes ?? (binary ? limits.maxBinaryFetchBytes : limits.maxFetchBytes),
+      maxWaitMs: q.maxWaitMs,
+    };
+    if (binary) {
+      const r = await log.fetchBatches(topic, partition, options);
+      return c.body(r.bytes as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": BATCHES_MEDIA_TYPE,
+        [BOUND_HEADERS.nextOffset]: String(r.nextOffset),
+        [BOUND_HEADERS.highWatermark]: String(r.highWatermark),
+        [BOUND_HEADERS.logStartOffset]: String(r.logStartOffset),
+      });
+    }
+    const json = fetchResultToJson(await log.fetch(topic, partition, options), q.encoding);
+    trimToBudget([json], limits.maxResponseBytes);
+    return c.json(json);
+  });
+
+  app.post("/v1/fetch", async (c) => {
+    const body = parse(fetchManySchema, await jsonBody(c));
+    const requests = body.partitions.map((p, i) => ({
+      topic: p.topic,
+      partition: p.partition,
+      offset: atField(`partitions[${i}]`, () => fetchStart(p.offset, p.timestamp)),
+    }));
+    const results = await log.fetchMany(requests, {
+      maxBytes: body.maxBytes ?? limits.maxFetchBytes,
+      maxWaitMs: body.maxWaitMs,
+      maxRecordsPerPartition: body.maxRecords,
+    });
+    const ok: FetchJson[] = [];
+    const partitions = results.map(({ topic, partition, ...r }) => {
+      if ("error" in r) return { topic, partition, error: problemFromError(r.error) };
+      const json = fetchResultToJson(r, body.encoding);
+      ok.push(json);
+      return { topic, partition, ...json };
+    });
+    trimToBudget(ok, limits.maxResponseBytes);
+    return c.json({ partitions });
+  });
+
+  app.notFound((c) => problemResponse(problemOf(edgeKinds.notFound, `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error) => {
+    if (error instanceof UnsupportedMedia)
+      return problemResponse(problemOf(edgeKinds.unsupportedMediaType, error.message));
+    const response = errorResponse(error);
+    if (response.status >= 500) console.error("strata api: request failed", error);
+    return response;
+  });
+  return app;
+}
+
+class UnsupportedMedia extends Error {
+  constructor(type: string, hint?: string) {
+    super(`unsupported content type ${type}${hint ? `: ${hint}` : ""}`);
+  }
+}
+
+const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
+
+const acceptsBatches = (accept: string | undefined) =>
+  (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
+
+/** Re-root a field error under `prefix` (e.g. "partitions[3]"), so it names the member in the request. */
+function atField<T>(prefix: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError)
+      throw new InvalidArgumentError(`${prefix}.${e.field}`, `${prefix}.${e.message}`);
+    throw e;
+  }
+}
+
+function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
+  const { producerId, producerEpoch, baseSequence } = q;
+  if (producerId === undefined && producerEpoch === undefined && baseSequence === undefined) return undefined;
+  for (const [name, v] of Object.entries({ producerId, producerEpoch, baseSequence })) {
+    if (v === undefined) throw new InvalidArgumentError(name, `${name}: required for an idempotent produce`);
+  }
+  return { producerId: producerId!, producerEpoch: producerEpoch!, baseSequences: { [partition]: baseSequence! } };
+}

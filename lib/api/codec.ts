@@ -1,0 +1,77 @@
+/**
+ * Bytes <-> JSON strings. Requests carry key, value and header values as UTF-8 text (default) or base64;
+ * answers use UTF-8 text where the bytes are valid UTF-8 and base64 otherwise, listing those fields in
+ * `base64`, so nothing is ever silently mangled in either direction.
+ */
+import { InvalidArgumentError } from "../errors.js";
+import type { RecordHeader } from "../format/types.js";
+import type { FetchedRecord } from "../log/types.js";
+import type { Encoding } from "./schemas.js";
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// A lone surrogate has no UTF-8 form: TextEncoder would turn it into U+FFFD, silently changing the data.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** A request string -> bytes, or a 400 naming the field. */
+export function decodeBytes(text: string, enc: Encoding, field: string): Uint8Array {
+  if (enc === "base64") {
+    if (!BASE64.test(text)) throw new InvalidArgumentError(field, `${field}: not valid base64`);
+    return new Uint8Array(Buffer.from(text, "base64"));
+  }
+  if (LONE_SURROGATE.test(text)) {
+    throw new InvalidArgumentError(field, `${field}: contains a lone UTF-16 surrogate, which has no UTF-8 form`);
+  }
+  return utf8Encoder.encode(text);
+}
+
+export const decodeNullable = (text: string | null | undefined, enc: Encoding, field: string): Uint8Array | null =>
+  text === null || text === undefined ? null : decodeBytes(text, enc, field);
+
+/** Header names are UTF-8 text in the format, whatever the encoding of values. */
+export function decodeHeaderName(name: string, field: string): string {
+  if (LONE_SURROGATE.test(name)) throw new InvalidArgumentError(field, `${field}: contains a lone UTF-16 surrogate`);
+  return name;
+}
+
+/** Bytes -> a response string; with utf8, bytes that are not UTF-8 come back base64 and `field` is recorded. */
+function encodeBytes(bytes: Uint8Array, enc: Encoding, field: string, base64Fields: string[]): string {
+  if (enc === "utf8") {
+    try {
+      return utf8Decoder.decode(bytes);
+    } catch {
+      base64Fields.push(field);
+    }
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+const encodeNullable = (b: Uint8Array | null, enc: Encoding, field: string, base64Fields: string[]) =>
+  b === null ? null : encodeBytes(b, enc, field, base64Fields);
+
+export interface RecordJson {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: { name: string; value: string | null }[];
+  /** with encoding=utf8: the fields that are base64 because their bytes are not UTF-8 */
+  base64?: string[];
+}
+
+export function recordToJson(record: FetchedRecord, enc: Encoding): RecordJson {
+  const base64: string[] = [];
+  const json: RecordJson = {
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: encodeNullable(record.key, enc, "key", base64),
+    value: encodeNullable(record.value, enc, "value", base64),
+    headers: record.headers.map((h: RecordHeader, i) => ({
+      name: h.name,
+      value: encodeNullable(h.value, enc, `headers[${i}]`, base64),
+    })),
+  };
+  if (base64.length > 0) json.base64 = base64;
+  return json;
+}

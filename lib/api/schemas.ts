@@ -1,0 +1,122 @@
+/**
+ * Request shapes (zod). Strict objects: an unknown member is a 400 naming it, so a typo such as
+ * "partiton" is caught instead of silently ignored. Numbers are safe integers; bytes arrive as strings
+ * and are decoded in codec.ts once the request's encoding is known.
+ */
+import { z } from "zod";
+import { InvalidArgumentError } from "../errors.js";
+import type { Limits } from "./limits.js";
+
+export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export const topicName = z
+  .string()
+  .regex(TOPIC_NAME, "a topic name is 1 to 249 characters of [a-zA-Z0-9._-]")
+  .refine((n) => n !== "." && n !== "..", "a topic name cannot be '.' or '..'");
+
+const nonNegative = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const partitionCount = z.number().int().min(1).max(10_000);
+export const encoding = z.enum(["utf8", "base64"]);
+export type Encoding = z.infer<typeof encoding>;
+const configValue = z.union([z.string(), z.number()]);
+
+export const createTopicBody = z.strictObject({
+  name: topicName,
+  partitions: partitionCount.default(1),
+  config: z.record(z.string(), configValue).optional(),
+});
+
+export const updateTopicBody = z.strictObject({
+  partitions: partitionCount.optional(),
+  config: z.record(z.string(), z.union([configValue, z.null()])).optional(),
+});
+
+export const registerProducerBody = z.strictObject({
+  transactionalId: z.string().min(1).max(249).optional(),
+});
+
+const header = z.strictObject({ name: z.string(), value: z.string().nullable() });
+
+const produceRecord = z.strictObject({
+  key: z.string().nullable().optional(),
+  value: z.string().nullable(),
+  headers: z.array(header).optional(),
+  partition: nonNegative.optional(),
+  timestamp: nonNegative.optional(),
+});
+
+export const produceBody = (limits: Limits) =>
+  z.strictObject({
+    records: z.array(produceRecord).min(1).max(limits.maxRecordsPerRequest),
+    encoding: encoding.default("utf8"),
+    producerId: nonNegative.optional(),
+    producerEpoch: nonNegative.optional(),
+    /** partition (as a decimal string, JSON keys are strings) -> sequence of that partition's first record */
+    baseSequences: z.record(z.string().regex(/^\d+$/, "a partition number"), nonNegative).optional(),
+  });
+export type ProduceBody = z.infer<ReturnType<typeof produceBody>>;
+
+const decimal = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{1,16}$/, `${name} is a non-negative integer`)
+    .transform(Number);
+const boundedQueryInt = (name: string, min: number, max: number) =>
+  decimal(name).pipe(z.number().min(min).max(max).refine(Number.isSafeInteger));
+
+export const fetchQuery = (limits: Limits, maxBytes: number) =>
+  z.strictObject({
+    offset: z.union([z.enum(["earliest", "latest"]), decimal("offset")]).optional(),
+    timestamp: decimal("timestamp").optional(),
+    maxRecords: boundedQueryInt("maxRecords", 1, limits.maxFetchRecords).optional(),
+    maxBytes: boundedQueryInt("maxBytes", 1, maxBytes).optional(),
+    maxWaitMs: boundedQueryInt("maxWaitMs", 0, limits.maxWaitMs).optional(),
+    encoding: encoding.default("utf8"),
+  });
+
+export const fetchManyBody = (limits: Limits) =>
+  z.strictObject({
+    partitions: z
+      .array(
+        z.strictObject({
+          topic: topicName,
+          partition: nonNegative,
+          offset: z.union([nonNegative, z.enum(["earliest", "latest"])]).optional(),
+          timestamp: nonNegative.optional(),
+        }),
+      )
+      .min(1)
+      .max(limits.maxFetchPartitions),
+    maxWaitMs: z.number().int().min(0).max(limits.maxWaitMs).optional(),
+    maxBytes: z.number().int().min(1).max(limits.maxFetchBytes).optional(),
+    maxRecords: z.number().int().min(1).max(limits.maxFetchRecords).optional(),
+    encoding: encoding.default("utf8"),
+  });
+
+export const binaryProduceQuery = z.strictObject({
+  producerId: decimal("producerId").optional(),
+  producerEpoch: decimal("producerEpoch").optional(),
+  baseSequence: decimal("baseSequence").optional(),
+});
+
+/** zod path -> "records[2].value" */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/** Parse or throw an InvalidArgumentError naming the first field at fault (prefixed, e.g. by "query"). */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, root = ""): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let path: PropertyKey[] = [...issue.path];
+  if (issue.code === "unrecognized_keys") path = [...path, issue.keys[0]!];
+  const field = fieldPath(path) || root || "body";
+  const message = issue.code === "unrecognized_keys" ? `unknown member "${issue.keys[0]}"` : issue.message;
+  throw new InvalidArgumentError(field, `${field}: ${message}`);
+}

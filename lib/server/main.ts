@@ -1,0 +1,41 @@
+/**
+ * `npm start`: the local server. Configuration comes from the environment (README.md lists it):
+ * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws).
+ */
+import { type Backend, startServer } from "./server.js";
+
+async function main(): Promise<void> {
+  const backend = (process.env.STRATA_BACKEND || "embedded") as Backend;
+  if (backend !== "embedded" && backend !== "aws") {
+    throw new Error(`STRATA_BACKEND must be "embedded" or "aws", not "${backend}"`);
+  }
+  const port = Number(process.env.PORT || "8080");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, not "${port}"`);
+  const dataDir = process.env.STRATA_DATA_DIR || "./.strata";
+  const server = await startServer({ host: process.env.HOST || "127.0.0.1", port, dataDir, backend });
+
+  const where = backend === "embedded" ? `data in ${dataDir}` : "on S3 + DynamoDB";
+  console.log(`Strata listening on ${server.url} (${backend} backend, ${where})`);
+  console.log(`Try: curl -s ${server.url}/v1/topics`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing`);
+    server.close().then(
+      () => process.exit(0),
+      (e) => {
+        console.error("error while closing", e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((e) => {
+  console.error(`strata: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

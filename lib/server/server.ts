@@ -1,0 +1,113 @@
+/**
+ * The local server: the one HTTP app (lib/api) on @hono/node-server, over the embedded backend (segment
+ * files + SQLite in a data directory) or the AWS adapters. Tests start it in-process on port 0; main.ts is
+ * what `npm start` runs.
+ */
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "../api/app.js";
+import type { Limits } from "../api/limits.js";
+import { createLog } from "../log/log.js";
+import type { LogService } from "../log/service.js";
+import { awsStorageFromEnv } from "../storage/aws-clients.js";
+import { openEmbeddedStorage } from "../storage/data-dir.js";
+import type { Ledger } from "../storage/ledger.js";
+import type { ObjectStore } from "../storage/object-store.js";
+
+export type Backend = "embedded" | "aws";
+
+export interface ServerOptions {
+  /** default 127.0.0.1 */
+  host?: string;
+  /** default 8080; 0 picks a free port */
+  port?: number;
+  /** embedded backend's data directory; default ./.strata */
+  dataDir?: string;
+  /** default embedded */
+  backend?: Backend;
+  /** the AWS backend's configuration (STRATA_BUCKET, STRATA_TABLE, AWS_*); default process.env */
+  env?: Record<string, string | undefined>;
+  limits?: Partial<Limits>;
+  /** how long close() lets in-flight requests (long polls) finish before cutting them; default 1000 ms */
+  closeGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** http://host:port, without a trailing slash */
+  url: string;
+  log: LogService;
+  /** stops accepting, lets in-flight requests finish (bounded), then closes the log and the storage */
+  close(): Promise<void>;
+}
+
+interface OpenedStorage {
+  store: ObjectStore;
+  ledger: Ledger;
+  close(): Promise<void>;
+}
+
+export async function openStorage(options: ServerOptions): Promise<OpenedStorage> {
+  if ((options.backend ?? "embedded") === "embedded") return openEmbeddedStorage(options.dataDir ?? "./.strata");
+  const aws = awsStorageFromEnv(options.env ?? process.env);
+  return {
+    store: aws.store,
+    ledger: aws.ledger,
+    close: async () => {
+      aws.s3.destroy();
+      aws.dynamodb.destroy();
+    },
+  };
+}
+
+/**
+ * @example
+ * const server = await startServer({ port: 0, dataDir: "/tmp/strata" });
+ * await fetch(`${server.url}/healthz`);
+ * await server.close();
+ */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const storage = await openStorage(options);
+  const log = createLog({ ledger: storage.ledger, store: storage.store });
+  const app = createApp({ log, limits: options.limits });
+  const host = options.host ?? "127.0.0.1";
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await listen(app.fetch, host, options.port ?? 8080);
+  } catch (e) {
+    await log.close();
+    await storage.close();
+    throw e;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await stopHttp(server, options.closeGraceMs ?? 1000);
+      await log.close();
+      await storage.close();
+    })();
+    return closing;
+  };
+  return { url, log, close };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]["fetch"], hostname: string, port: number) {
+  return new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+/** Stop accepting; idle keep-alive sockets close now, busy ones get `graceMs` to finish. */
+function stopHttp(server: ReturnType<typeof serve>, graceMs: number): Promise<void> {
+  const http = server as import("node:http").Server;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => http.closeAllConnections?.(), graceMs);
+    http.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
+}
