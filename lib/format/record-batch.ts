@@ -132,6 +132,13 @@ function writeInt64(view: DataView, at: number, v: number): void {
   view.setUint32(at + 4, v - hi * TWO_32);
 }
 
+/**
+ * A plain Uint8Array view of the same memory. Node's Buffer overrides slice() to share memory, so without this a
+ * Buffer input would make our "copies" aliases of the caller's bytes.
+ */
+const plain = (b: Uint8Array): Uint8Array =>
+  b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
 // ---------------------------------------------------------------------------------------------------------------
 // header
 
@@ -413,7 +420,8 @@ function readHeaders(c: Cursor): RecordHeader[] {
  * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies.
  * @example const { records } = decodeRecordBatch(bytes); records[0].offset
  */
-export function decodeRecordBatch(bytes: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
+export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
+  const bytes = plain(input);
   const header = readSingle(bytes, "decodeRecordBatch");
   if (options.verifyCrc !== false) checkCrc(bytes, header);
   const section = bytes.subarray(BATCH_HEADER_SIZE, bytes.length);
@@ -471,7 +479,7 @@ export function decodeRecordBatch(bytes: Uint8Array, options: DecodeOptions = {}
 export function withBaseOffset(bytes: Uint8Array, baseOffset: number): Uint8Array {
   const header = readSingle(bytes, "withBaseOffset");
   checkInt("baseOffset", baseOffset, 0, Number.MAX_SAFE_INTEGER - header.lastOffsetDelta);
-  const out = bytes.slice();
+  const out = plain(bytes).slice();
   writeInt64(new DataView(out.buffer, out.byteOffset, out.byteLength), 0, baseOffset);
   return out;
 }
@@ -484,7 +492,7 @@ export function withLogAppendTime(bytes: Uint8Array, appendTime: number): Uint8A
   const header = readSingle(bytes, "withLogAppendTime");
   checkInt("appendTime", appendTime, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   checkCrc(bytes, header);
-  const out = bytes.slice();
+  const out = plain(bytes).slice();
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setInt16(O_ATTRIBUTES, header.attributes | TIMESTAMP_TYPE_BIT);
   writeInt64(view, O_MAX_TIMESTAMP, appendTime);
