@@ -1,0 +1,169 @@
+/**
+ * Building the AWS adapters, and the one place AWS errors are classified for both of them.
+ *
+ * The SDK's own retry (standard mode) absorbs short bursts of throttling and transient failures; what it
+ * gives up on reaches the adapters, which translate it here into the StrataError tree so that the domain's
+ * retry loops only ever look at `retriable`.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { StrataError } from "../errors.js";
+import { DynamoDbLedger } from "./dynamodb-ledger.js";
+import { S3ObjectStore } from "./s3-object-store.js";
+
+/** A few attempts: enough to ride out a throttling burst, few enough to stay inside a Lambda/API timeout. */
+export const AWS_MAX_ATTEMPTS = 4;
+
+export interface AwsClientOptions {
+  region?: string;
+  /** S3 endpoint (s3rver, LocalStack); path-style addressing is used when set */
+  s3Endpoint?: string;
+  /** DynamoDB endpoint (DynamoDB Local, LocalStack) */
+  dynamodbEndpoint?: string;
+  /** explicit credentials (emulators); default: the SDK's provider chain */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts?: number;
+}
+
+/**
+ * The two SDK clients, configured the way the adapters expect.
+ *
+ * @example
+ * const { s3, dynamodb } = createAwsClients({ region: "us-east-1" });
+ */
+export function createAwsClients(options: AwsClientOptions = {}): { s3: S3Client; dynamodb: DynamoDBClient } {
+  const common = {
+    region: options.region ?? "us-east-1",
+    retryMode: "standard",
+    maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+  const s3 = new S3Client({
+    ...common,
+    ...(options.s3Endpoint ? { endpoint: options.s3Endpoint, forcePathStyle: true } : {}),
+  });
+  const dynamodb = new DynamoDBClient({
+    ...common,
+    ...(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {}),
+  });
+  return { s3, dynamodb };
+}
+
+/**
+ * The AWS backend from the environment: STRATA_BUCKET, STRATA_TABLE, AWS_REGION (default us-east-1),
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB (service-specific wins).
+ *
+ * @example
+ * const { store, ledger } = awsStorageFromEnv(); // once per Lambda container
+ */
+export function awsStorageFromEnv(env: Record<string, string | undefined> = process.env): {
+  store: S3ObjectStore;
+  ledger: DynamoDbLedger;
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+} {
+  const bucket = env.STRATA_BUCKET;
+  const table = env.STRATA_TABLE;
+  if (!bucket) throw new StrataError("INVALID_ARGUMENT", "STRATA_BUCKET is not set", { details: { field: "env" } });
+  if (!table) throw new StrataError("INVALID_ARGUMENT", "STRATA_TABLE is not set", { details: { field: "env" } });
+  const { s3, dynamodb } = createAwsClients({
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
+  });
+  return {
+    store: new S3ObjectStore({ client: s3, bucket }),
+    ledger: new DynamoDbLedger({ client: dynamodb, table }),
+    s3,
+    dynamodb,
+  };
+}
+
+interface AwsErrorLike {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  cause?: unknown;
+}
+
+const THROTTLING_NAMES = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "LimitExceededException",
+  "BandwidthLimitExceeded",
+]);
+
+const UNAVAILABLE_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "InternalServerError",
+  "InternalError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "AbortError",
+]);
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
+]);
+
+/**
+ * The retriable StrataError for a transient AWS failure (throttling, timeout, 5xx, network), or undefined
+ * when the error is not transient. A timeout is ambiguous (the request may have been applied): it is still
+ * retriable, because every Strata write is conditioned so that a replay is a no-op or a clean failure.
+ */
+export function transientAwsError(error: unknown, operation: string): StrataError | undefined {
+  const e = (error ?? {}) as AwsErrorLike;
+  const name = e.name ?? "";
+  const status = e.$metadata?.httpStatusCode;
+  if (THROTTLING_NAMES.has(name) || status === 429 || (status === 503 && name !== "ServiceUnavailable")) {
+    return new StrataError("THROTTLED", `${operation} was throttled: ${name || status}`, {
+      retriable: true,
+      cause: error,
+    });
+  }
+  if (
+    UNAVAILABLE_NAMES.has(name) ||
+    NETWORK_CODES.has(e.code ?? "") ||
+    (status !== undefined && status >= 500) ||
+    isNetworkCause(e.cause)
+  ) {
+    return new StrataError("UNAVAILABLE", `${operation} failed transiently: ${name || e.code || status}`, {
+      retriable: true,
+      cause: error,
+    });
+  }
+  return undefined;
+}
+
+function isNetworkCause(cause: unknown, depth = 0): boolean {
+  if (cause === undefined || cause === null || depth > 5) return false;
+  const c = cause as AwsErrorLike;
+  return NETWORK_CODES.has(c.code ?? "") || UNAVAILABLE_NAMES.has(c.name ?? "") || isNetworkCause(c.cause, depth + 1);
+}
+
+/** Anything unexpected: not retriable, cause kept, so a bug or a misconfiguration is not retried forever. */
+export function unexpectedAwsError(error: unknown, operation: string): StrataError {
+  if (error instanceof StrataError) return error;
+  const e = (error ?? {}) as AwsErrorLike;
+  return new StrataError("INTERNAL", `${operation} failed: ${e.name ?? "Error"}: ${e.message ?? String(error)}`, {
+    cause: error,
+  });
+}

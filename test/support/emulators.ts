@@ -1,0 +1,217 @@
+/**
+ * The AWS emulators the AWS tests run against: DynamoDB Local (AWS's own emulator, a Java program shipped in
+ * the amplify-dynamodb-simulator npm package) and s3rver (in-process), each on a free loopback port.
+ *
+ * When AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB) is set, nothing is started:
+ * the tests run against those endpoints (LocalStack, or a real account).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+
+export interface EmulatorEndpoints {
+  s3: string;
+  dynamodb: string;
+}
+
+export interface Emulators {
+  endpoints: EmulatorEndpoints;
+  /** true when this process started both (so clients use fixed dummy credentials) */
+  emulated: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fixed dummy credentials for the emulators: s3rver only accepts its own S3RVER/S3RVER pair, and DynamoDB
+ * Local (1.23+) accepts any alphanumeric key.
+ */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const EMULATOR_REGION = "us-east-1";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Start DynamoDB Local and s3rver, or use the endpoints from the environment.
+ *
+ * @example
+ * const { endpoints, stop } = await startEmulators();
+ */
+export async function startEmulators(env: Record<string, string | undefined> = process.env): Promise<Emulators> {
+  const s3External = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  const dynamodbExternal = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL;
+  if (s3External && dynamodbExternal) {
+    return { endpoints: { s3: s3External, dynamodb: dynamodbExternal }, emulated: false, stop: async () => {} };
+  }
+  const [dynamodb, s3] = await Promise.all([
+    dynamodbExternal ? external(dynamodbExternal) : startDynamoDbLocal(),
+    s3External ? external(s3External) : startS3rver(),
+  ]);
+  return {
+    endpoints: { s3: s3.endpoint, dynamodb: dynamodb.endpoint },
+    emulated: !s3External && !dynamodbExternal,
+    stop: async () => {
+      await Promise.allSettled([dynamodb.stop(), s3.stop()]);
+    },
+  };
+}
+
+interface Running {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+async function external(endpoint: string): Promise<Running> {
+  return { endpoint, stop: async () => {} };
+}
+
+/** A port the OS says is free now. DynamoDB Local cannot bind port 0 and report it, so we ask first. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function dynamoDbLocalDir(): string {
+  // Resolve the package's files without loading it: its entry point would start its own emulator wrapper.
+  const pkg = require.resolve("amplify-dynamodb-simulator/package.json");
+  return join(dirname(pkg), "emulator");
+}
+
+function assertJava(): string {
+  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
+  const probe = spawnSync(java, ["-version"], { stdio: "ignore" });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `DynamoDB Local needs Java (17 or newer) but "${java}" could not be run` +
+        ` (${probe.error?.message ?? `exit ${probe.status}`}). Install it (Debian: apt-get install -y` +
+        " openjdk-17-jre-headless), or set AWS_ENDPOINT_URL_DYNAMODB to an existing DynamoDB endpoint.",
+    );
+  }
+  return java;
+}
+
+async function startDynamoDbLocal(): Promise<Running> {
+  const java = assertJava();
+  const dir = dynamoDbLocalDir();
+  // A port taken between freePort() and the JVM's bind makes the JVM exit: try again on another one.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      java,
+      [
+        `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
+        "-Xmx256m",
+        "-jar",
+        join(dir, "DynamoDBLocal.jar"),
+        "-inMemory",
+        "-disableTelemetry",
+        "-port",
+        String(port),
+      ],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const endpoint = `http://127.0.0.1:${port}`;
+    try {
+      await waitForDynamoDb(endpoint, child);
+      return { endpoint, stop: () => stopChild(child) };
+    } catch (error) {
+      lastError = error;
+      await stopChild(child);
+      if (!(error instanceof PortLost)) break;
+    }
+  }
+  throw lastError;
+}
+
+/** The JVM exited while starting (typically: the port was taken in the meantime); worth another port. */
+class PortLost extends Error {}
+
+async function waitForDynamoDb(endpoint: string, child: ChildProcess): Promise<void> {
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => {
+    exited = `exited with ${code ?? signal}`;
+  });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: EMULATOR_REGION,
+    credentials: EMULATOR_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + 60_000;
+  let lastError: unknown;
+  try {
+    while (Date.now() < deadline) {
+      if (exited) throw new PortLost(`DynamoDB Local ${exited}:\n${output}`);
+      try {
+        await client.send(new ListTablesCommand({}));
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s (${String(lastError)}):\n${output}`);
+  } finally {
+    client.destroy();
+    // Keep draining the pipes so a chatty JVM never blocks on a full pipe.
+    child.stdout?.removeListener("data", collect);
+    child.stderr?.removeListener("data", collect);
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface S3rverInstance {
+  run(): Promise<{ address: string; port: number }>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+
+async function startS3rver(): Promise<Running> {
+  // s3rver ships no types; it is CommonJS, so require() it with a local shape.
+  const S3rver = require("s3rver") as S3rverConstructor;
+  const directory = await mkdtemp(join(tmpdir(), "strata-s3rver-"));
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    // Path-style only: the SDK is configured with forcePathStyle for custom endpoints.
+    vhostBuckets: false,
+  });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
