@@ -113,7 +113,10 @@ export function createApp(deps: AppDeps): Hono {
     const q = parse(binaryProduceQuery, c.req.query(), "query");
     const bytes = await readBody(c.req.raw, limits.maxRequestBytes);
     if (bytes.byteLength === 0) throw new InvalidArgumentError("body", "body: no batches");
-    const result = await log.produceBatches(topic, [{ partition, bytes }], binaryProducer(q, partition));
+    const producer = binaryProducer(q, partition);
+    const result = await renamed("batches[0]", "body", () =>
+      log.produceBatches(topic, [{ partition, bytes }], producer),
+    );
     return c.json(produceResultToJson(result));
   });
 
@@ -194,6 +197,19 @@ function atField<T>(prefix: string, f: () => T): T {
   } catch (e) {
     if (e instanceof InvalidArgumentError)
       throw new InvalidArgumentError(`${prefix}.${e.field}`, `${prefix}.${e.message}`);
+    throw e;
+  }
+}
+
+/** The domain names binary input `batches[0]`; in this request it is the body. */
+async function renamed<T>(from: string, to: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError && e.field.startsWith(from)) {
+      const field = to + e.field.slice(from.length);
+      throw new InvalidArgumentError(field, e.message.replaceAll(from, to), e.code);
+    }
     throw e;
   }
 }

@@ -16,7 +16,11 @@ async function main(): Promise<void> {
 
   const where = backend === "embedded" ? `data in ${dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${backend} backend, ${where})`);
-  console.log(`Try: curl -s ${server.url}/v1/topics`);
+  console.log("Create a first topic:");
+  console.log(
+    `  curl -sS -X POST ${server.url}/v1/topics -H 'content-type: application/json' -d '{"name": "greetings", "partitions": 3}'`,
+  );
+  console.log("More in README.md; the API is described at " + `${server.url}/v1/openapi.json`);
 
   let stopping = false;
   const stop = (signal: string) => {

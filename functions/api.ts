@@ -1,0 +1,25 @@
+/**
+ * The Lambda entry point of the HTTP API (API Gateway HTTP API, payload format 2.0). It hands every event to
+ * the same Hono app the local server runs. The S3 and DynamoDB adapters are built once per container, on the
+ * first invocation: clients (and their connection pools) are reused by every later request, and a missing
+ * variable (STRATA_BUCKET, STRATA_TABLE) shows up in the logs of a request rather than as a failed init.
+ */
+import { handle } from "hono/aws-lambda";
+import { createApp } from "../lib/api/app.js";
+import { createLog } from "../lib/log/log.js";
+import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
+
+type ApiHandler = ReturnType<typeof handle>;
+
+let built: ApiHandler | undefined;
+
+function build(): ApiHandler {
+  const { store, ledger } = awsStorageFromEnv(process.env);
+  // The default binary test base64-encodes every answer that is not text or JSON: binary fetches are.
+  return handle(createApp({ log: createLog({ store, ledger }) }));
+}
+
+export const handler: ApiHandler = (event, context) => {
+  built ??= build();
+  return built(event, context);
+};
