@@ -1,0 +1,250 @@
+/**
+ * The read path: one ordered index query (entries keyed by last offset, ascending from the wanted offset) and
+ * one head read, in parallel; then one ranged GET per object touched (contiguous entries in one object become
+ * one range). Entries of merged segments carry a sparse [offset, position] index, so a read starts near the
+ * wanted offset instead of at the segment's start.
+ */
+import { OffsetOutOfRangeError, StrataError } from "../errors.js";
+import { FormatError } from "../format/errors.js";
+import { decodeRecordBatch, splitBatches, withBaseOffset, withLogAppendTime } from "../format/record-batch.js";
+import type { Ledger } from "../storage/ledger.js";
+import type { ObjectStore } from "../storage/object-store.js";
+import { type BatchEntry, entryFromItem, headFromAttrs, type PartitionHead, type TopicRecord } from "./entries.js";
+import { batchPk, headKey, pad20 } from "./keys.js";
+import { topicNotFound } from "./topics.js";
+import type { FetchedRecord, FetchStart } from "./types.js";
+
+/** index entries one fetch looks at, at most: bounds the requests of one fetch */
+export const MAX_ENTRIES_PER_FETCH = 64;
+/** reading a segment from its sparse index: this much past the wanted bytes, to finish the last batch */
+const SEGMENT_READ_SLACK = 64 * 1024;
+
+export interface ReadLimits {
+  maxRecords: number;
+  maxBytes: number;
+}
+
+/** A batch as stored, with the offsets it really holds. */
+interface StoredBatch {
+  bytes: Uint8Array;
+  base: number;
+  last: number;
+  entry: BatchEntry;
+}
+
+export interface ReadResult {
+  head: PartitionHead;
+  /** the offset the read started at (resolved from earliest/latest/timestamp) */
+  offset: number;
+  batches: StoredBatch[];
+}
+
+export class Reader {
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly store: ObjectStore,
+  ) {}
+
+  async head(topic: TopicRecord, partition: number): Promise<PartitionHead> {
+    const item = await this.ledger.get(headKey(topic.id, partition));
+    if (!item || item.attrs.topicId !== topic.id) throw topicNotFound(topic.name);
+    const head = headFromAttrs(item.attrs);
+    if (head.deleted) throw topicNotFound(topic.name);
+    return head;
+  }
+
+  /** Finds the batches from `start`, without waiting. Retries once if a concurrent merge removed an object. */
+  async read(topic: TopicRecord, partition: number, start: FetchStart, limits: ReadLimits): Promise<ReadResult> {
+    try {
+      return await this.readOnce(topic, partition, start, limits);
+    } catch (e) {
+      if (e instanceof StrataError && e.code === "OBJECT_NOT_FOUND") {
+        try {
+          return await this.readOnce(topic, partition, start, limits);
+        } catch (again) {
+          if (again instanceof StrataError && again.code === "OBJECT_NOT_FOUND") {
+            throw new StrataError("UNAVAILABLE", "the data moved while it was read; retry", {
+              retriable: true,
+              cause: again,
+            });
+          }
+          throw again;
+        }
+      }
+      throw e;
+    }
+  }
+
+  private async readOnce(
+    topic: TopicRecord,
+    partition: number,
+    start: FetchStart,
+    limits: ReadLimits,
+  ): Promise<ReadResult> {
+    const pk = batchPk(topic.id, partition);
+    let head: PartitionHead;
+    let offset: number;
+    let items: Awaited<ReturnType<Ledger["query"]>>;
+    if (typeof start === "number") {
+      [head, items] = await Promise.all([
+        this.head(topic, partition),
+        this.ledger.query(pk, { gte: pad20(start), limit: MAX_ENTRIES_PER_FETCH }),
+      ]);
+      offset = start;
+    } else {
+      head = await this.head(topic, partition);
+      if (start === "latest") return { head, offset: head.next, batches: [] };
+      offset = start === "earliest" ? head.logStart : await this.offsetForTime(topic, partition, head, start.timestamp);
+      items =
+        offset >= head.next ? [] : await this.ledger.query(pk, { gte: pad20(offset), limit: MAX_ENTRIES_PER_FETCH });
+    }
+    const entries = items.map(entryFromItem);
+    const highWatermark = Math.max(head.next, (entries.at(-1)?.last ?? -1) + 1);
+    head = { ...head, next: highWatermark };
+    if (offset < head.logStart || offset > highWatermark) {
+      throw new OffsetOutOfRangeError(offset, head.logStart, highWatermark);
+    }
+    // Entries below the log start may linger until maintenance deletes them: never serve them.
+    const wanted = pickEntries(
+      entries.filter((e) => e.last >= Math.max(offset, head.logStart)),
+      limits,
+    );
+    const batches = await this.loadBatches(wanted, offset, limits.maxBytes);
+    return { head, offset, batches };
+  }
+
+  /**
+   * Kafka's ListOffsets by time: the first offset whose timestamp is at or after `ts` (the highWatermark when
+   * none). Entries carry tsHigh, the running maximum of timestamps, which is monotone in offset, so this is a
+   * binary search over offsets: O(log n) small queries whatever the log's size.
+   */
+  private async offsetForTime(topic: TopicRecord, partition: number, head: PartitionHead, ts: number) {
+    if (head.maxTs < ts) return head.next;
+    const pk = batchPk(topic.id, partition);
+    let lo = head.logStart;
+    // The first entry with tsHigh >= ts ends at or after lo; entries ending at or after hi are already ruled
+    // out or found.
+    let hi = head.next;
+    let found: BatchEntry | undefined;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const [item] = await this.ledger.query(pk, { gte: pad20(mid), limit: 1 });
+      if (!item) {
+        hi = mid;
+        continue;
+      }
+      const e = entryFromItem(item);
+      if (e.tsHigh >= ts) {
+        found = e;
+        hi = Math.min(mid, e.base);
+      } else lo = e.last + 1;
+    }
+    if (!found) return head.next;
+    for (const batch of await this.loadBatches([found], found.base, Number.POSITIVE_INFINITY)) {
+      for (const r of decodeStored(batch)) if (r.timestamp >= ts && r.offset >= head.logStart) return r.offset;
+    }
+    return Math.max(found.last + 1, head.logStart);
+  }
+
+  /** Reads the byte ranges of the entries: contiguous entries in one object become one GET. */
+  private async loadBatches(entries: BatchEntry[], offset: number, maxBytes: number): Promise<StoredBatch[]> {
+    const groups: { object: string; start: number; end: number; entries: BatchEntry[] }[] = [];
+    for (const e of entries) {
+      let start = e.pos;
+      let end = e.pos + e.len;
+      if (e.index && e.index.length > 0) {
+        // Segment: start at the last index point at or before the wanted offset, read about maxBytes.
+        let rel = 0;
+        for (const [o, p] of e.index) if (o <= offset) rel = p;
+        start = e.pos + rel;
+        if (Number.isFinite(maxBytes)) end = Math.min(end, start + maxBytes + SEGMENT_READ_SLACK);
+      }
+      const g = groups.at(-1);
+      if (g && g.object === e.object && g.end === start && !e.index) {
+        g.end = end;
+        g.entries.push(e);
+      } else groups.push({ object: e.object, start, end, entries: [e] });
+    }
+    const parts = await Promise.all(groups.map((g) => this.store.get(g.object, { start: g.start, end: g.end })));
+    const out: StoredBatch[] = [];
+    groups.forEach((g, i) => {
+      const bytes = parts[i]!;
+      let at = 0;
+      for (const e of g.entries) {
+        const regionStart = at;
+        const regionEnd = e.index ? bytes.length : at + e.len;
+        at = regionEnd;
+        out.push(...splitEntry(bytes.subarray(regionStart, regionEnd), e, !!e.index));
+      }
+    });
+    return out;
+  }
+}
+
+/** Entries until the byte or record budget is spent (always at least one). */
+function pickEntries(entries: BatchEntry[], limits: ReadLimits): BatchEntry[] {
+  const out: BatchEntry[] = [];
+  let bytes = 0;
+  let records = 0;
+  for (const e of entries) {
+    if (out.length > 0 && (bytes >= limits.maxBytes || records >= limits.maxRecords)) break;
+    out.push(e);
+    bytes += e.len;
+    records += e.count;
+  }
+  return out;
+}
+
+/** Splits an entry's bytes into batches and works out each batch's real offsets. */
+function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean): StoredBatch[] {
+  const out: StoredBatch[] = [];
+  let running = e.base;
+  let parts: ReturnType<typeof splitBatches>;
+  if (partial) {
+    // A ranged segment read may end inside a batch: keep the complete batches only.
+    parts = [];
+    let at = 0;
+    while (at + 61 <= bytes.length) {
+      const len = new DataView(bytes.buffer, bytes.byteOffset + at + 8, 4).getInt32(0) + 12;
+      if (len < 61 || at + len > bytes.length) break;
+      parts.push(
+        ...splitBatches(bytes.subarray(at, at + len)).map((p) => ({ ...p, start: p.start + at, end: p.end + at })),
+      );
+      at += len;
+    }
+    if (parts.length === 0 && bytes.length > 0) {
+      throw new StrataError("UNAVAILABLE", "segment read too short for one batch; retry", { retriable: true });
+    }
+  } else parts = splitBatches(bytes);
+  for (const { header, start, end } of parts) {
+    const base = e.stamped ? header.baseOffset : running;
+    const last = base + header.lastOffsetDelta;
+    running = last + 1;
+    out.push({ bytes: bytes.subarray(start, end), base, last, entry: e });
+  }
+  if (!e.stamped && !partial && running !== e.last + 1) {
+    throw new FormatError(`index entry ${e.base}-${e.last} does not match its batches (they end at ${running - 1})`);
+  }
+  return out;
+}
+
+/** Decodes one stored batch into records with their real offsets (and append time, where the topic uses it). */
+export function decodeStored(b: StoredBatch): FetchedRecord[] {
+  const { header, records } = decodeRecordBatch(b.bytes);
+  const shift = b.base - header.baseOffset;
+  return records.map((r) => ({
+    offset: r.offset + shift,
+    timestamp: b.entry.appendTime ?? r.timestamp,
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+  }));
+}
+
+/** The batch as a Kafka client expects it: real base offset, append time applied. */
+export function wireBytes(b: StoredBatch): Uint8Array {
+  const stamped = withBaseOffset(b.bytes, b.base);
+  return b.entry.appendTime === undefined ? stamped : withLogAppendTime(stamped, b.entry.appendTime);
+}
+
+export type { StoredBatch };

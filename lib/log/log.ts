@@ -1,0 +1,599 @@
+/**
+ * The log, written once against the storage ports: topics, produce (sequencing) and fetch.
+ *
+ * Write path: records -> one RecordBatch v2 per partition -> ONE object put holding them all -> per partition,
+ * ONE conditional ledger transaction that assigns the offsets and makes the batch visible -> answer.
+ * Read path: one ordered index query + one head read (in parallel) -> ranged object reads -> records.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { InvalidArgumentError, StrataError } from "../errors.js";
+import { FormatError } from "../format/errors.js";
+import { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../format/record-batch.js";
+import { Compression, type CompressionCodec, type RecordInput } from "../format/types.js";
+import { type Clock, systemClock } from "../storage/clock.js";
+import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
+import type { ObjectStore } from "../storage/object-store.js";
+import type { TopicRecord } from "./entries.js";
+import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
+import { incomingObjectKey, producerClaimKey, transactionalIdKey } from "./keys.js";
+import { partitionForKey } from "./partitioner.js";
+import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
+import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
+import type { FetchBatchesResult, LogService, PartitionBatches, TopicUpdate } from "./service.js";
+import { Topics } from "./topics.js";
+import type {
+  FetchOptions,
+  FetchResult,
+  FetchStart,
+  ProduceOutcome,
+  ProduceRecord,
+  ProduceResult,
+  ProducerIdentity,
+  RegisteredProducer,
+  TopicDescription,
+} from "./types.js";
+import { Waiter } from "./waiter.js";
+
+export interface LogOptions {
+  /** topic metadata cache on the data path (at most 10 s) */
+  topicCacheMs?: number;
+  /** a produce gives up committing this long after its object was written; the orphan sweep waits far longer */
+  commitDeadlineMs?: number;
+  /** how often a waiting fetch looks for commits made by other processes */
+  pollIntervalMs?: number;
+  /** producer.id.expiration.ms */
+  producerExpirationMs?: number;
+  sequencer?: SequencerOptions;
+}
+
+export interface LogDeps {
+  ledger: Ledger;
+  store: ObjectStore;
+  clock?: Clock;
+  random?: () => number;
+  options?: LogOptions;
+}
+
+export const DEFAULT_MAX_RECORDS = 500;
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+export const MAX_WAIT_MS = 20_000;
+/** Kafka's default producer.id.expiration.ms: a day */
+const PRODUCER_EXPIRATION_MS = 86_400_000;
+const COMMIT_DEADLINE_MS = 120_000;
+
+const codecOf: Record<string, CompressionCodec> = {
+  gzip: Compression.gzip,
+  snappy: Compression.snappy,
+  lz4: Compression.lz4,
+  zstd: Compression.zstd,
+};
+
+interface PartitionPlan {
+  partition: number;
+  /** input positions, in order */
+  indices: number[];
+  bytes: Uint8Array;
+  count: number;
+  maxTs: number;
+  producer?: { producerId: number; producerEpoch: number; baseSequence: number };
+}
+
+export class Log implements LogService {
+  readonly topics: Topics;
+  readonly waiter = new Waiter();
+  private readonly reader: Reader;
+  private readonly sequencer: Sequencer;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly opts: Required<Omit<LogOptions, "sequencer">>;
+
+  constructor(private readonly deps: LogDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    const o = deps.options ?? {};
+    this.opts = {
+      topicCacheMs: Math.min(o.topicCacheMs ?? 5_000, 10_000),
+      commitDeadlineMs: o.commitDeadlineMs ?? COMMIT_DEADLINE_MS,
+      pollIntervalMs: o.pollIntervalMs ?? 250,
+      producerExpirationMs: o.producerExpirationMs ?? PRODUCER_EXPIRATION_MS,
+    };
+    this.topics = new Topics(deps.ledger, this.clock, this.opts.topicCacheMs);
+    this.reader = new Reader(deps.ledger, deps.store);
+    this.sequencer = new Sequencer(deps.ledger, this.clock, this.random, {
+      ...o.sequencer,
+      onCommit: (topicId, partition, next) => {
+        o.sequencer?.onCommit?.(topicId, partition, next);
+        this.waiter.notify(topicId, partition);
+      },
+    });
+  }
+
+  // ---- topics ----
+
+  async createTopic(name: string, partitions: number, config?: Record<string, string | number>) {
+    await this.topics.create(name, partitions, config);
+    return this.topics.describe(name);
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.topics.list()).map((t) => t.name);
+  }
+
+  describeTopic(name: string): Promise<TopicDescription> {
+    return this.topics.describe(name);
+  }
+
+  async updateTopic(name: string, update: TopicUpdate): Promise<TopicDescription> {
+    await this.topics.update(name, update);
+    return this.topics.describe(name);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const topic = await this.topics.delete(name);
+    this.sequencer.forget(topic.id);
+  }
+
+  // ---- producers ----
+
+  /**
+   * Registers an idempotent producer. Without a transactional id: a fresh random id, claimed with a conditional
+   * write so two producers never share one. With one: the same id every time and the epoch bumped, which fences
+   * the older instance on every partition it writes to next.
+   */
+  async registerProducer(transactionalId?: string): Promise<RegisteredProducer> {
+    if (transactionalId !== undefined) {
+      if (typeof transactionalId !== "string" || transactionalId.length < 1 || transactionalId.length > 249) {
+        throw new InvalidArgumentError("transactionalId", "transactionalId must be 1 to 249 characters");
+      }
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const current = await this.deps.ledger.get(transactionalIdKey(transactionalId));
+        const producerId = current ? Number(current.attrs.producerId) : await this.claimProducerId();
+        const epoch = current ? Number(current.attrs.epoch) + 1 : 0;
+        if (epoch > 32767) throw new StrataError("INTERNAL", "producer epoch exhausted");
+        try {
+          await this.deps.ledger.write({
+            type: "put",
+            key: transactionalIdKey(transactionalId),
+            attrs: { producerId, epoch },
+            condition: current ? { op: "eq", attr: "epoch", value: epoch - 1 } : { op: "notExists" },
+          });
+          return { producerId, producerEpoch: epoch };
+        } catch (e) {
+          if (!(e instanceof ConditionFailedError)) throw e;
+        }
+      }
+      throw new StrataError("CONCURRENT_MODIFICATION", "transactional id is contended; retry", { retriable: true });
+    }
+    return { producerId: await this.claimProducerId(), producerEpoch: 0 };
+  }
+
+  private async claimProducerId(): Promise<number> {
+    for (;;) {
+      const producerId = randomInt(1, 2 ** 47);
+      try {
+        await this.deps.ledger.write({
+          type: "put",
+          key: producerClaimKey(producerId),
+          attrs: { at: this.clock.now() },
+          condition: { op: "notExists" },
+        });
+        return producerId;
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+      }
+    }
+  }
+
+  // ---- produce ----
+
+  async produce(topicName: string, records: ProduceRecord[], producer?: ProducerIdentity): Promise<ProduceResult> {
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new InvalidArgumentError("records", "at least one record is required");
+    }
+    const topic = await this.topics.get(topicName);
+    const now = this.clock.now();
+    const rules = topicRules(topic);
+    // Partition assignment: explicit, else Kafka's murmur2 of the key, else one sticky partition per request.
+    let sticky: number | undefined;
+    const byPartition = new Map<number, number[]>();
+    let partitionCount = topic.partitions;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let p: number;
+      if (r.partition !== undefined) {
+        p = r.partition;
+        if (p >= partitionCount)
+          partitionCount = (await this.topics.partition(topicName, p, `records[${i}].partition`)).partitions;
+        else if (!Number.isInteger(p) || p < 0) await this.topics.partition(topicName, p, `records[${i}].partition`);
+      } else if (producer) {
+        throw new InvalidArgumentError(
+          `records[${i}].partition`,
+          "an idempotent produce must name every record's partition",
+        );
+      } else if (r.key) p = partitionForKey(r.key, topic.partitions);
+      else p = sticky ??= Math.floor(this.random() * topic.partitions);
+      const list = byPartition.get(p) ?? [];
+      byPartition.set(p, list);
+      list.push(i);
+    }
+    const compression = codecOf[topic.config["compression.type"] ?? ""] ?? Compression.none;
+    const plans: PartitionPlan[] = [];
+    for (const [partition, indices] of [...byPartition].sort((a, b) => a[0] - b[0])) {
+      const inputs: RecordInput[] = indices.map((i) => {
+        const r = records[i]!;
+        return {
+          key: r.key,
+          value: r.value,
+          headers: r.headers ?? [],
+          timestamp: rules.logAppendTime ? now : (r.timestamp ?? now),
+        };
+      });
+      const baseTs = inputs[0]!.timestamp;
+      inputs.forEach((r, j) => {
+        checkRecord(rules, r, recordEncodedSize(r, j, r.timestamp - baseTs), now, `records[${indices[j]}]`);
+      });
+      const plan: PartitionPlan = {
+        partition,
+        indices,
+        bytes: new Uint8Array(0),
+        count: inputs.length,
+        maxTs: Math.max(...inputs.map((r) => r.timestamp)),
+      };
+      if (producer) {
+        const baseSequence = producer.baseSequences[partition];
+        if (baseSequence === undefined || !Number.isInteger(baseSequence) || baseSequence < 0) {
+          throw new InvalidArgumentError(
+            `baseSequences.${partition}`,
+            `an idempotent produce needs a non-negative integer base sequence for partition ${partition}`,
+          );
+        }
+        plan.producer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence };
+      }
+      plan.bytes = encodeRecordBatch(inputs, {
+        compression,
+        producerId: producer?.producerId ?? -1,
+        producerEpoch: producer?.producerEpoch ?? -1,
+        baseSequence: plan.producer?.baseSequence ?? -1,
+      });
+      plans.push(plan);
+    }
+    const outcomes = await this.commitPlans(topic, plans, rules.logAppendTime ? now : undefined);
+    const results: ProduceOutcome[] = new Array(records.length);
+    let failed = 0;
+    plans.forEach((plan, k) => {
+      const outcome = outcomes[k]!;
+      plan.indices.forEach((i, j) => {
+        if ("error" in outcome) {
+          failed++;
+          results[i] = { partition: plan.partition, error: outcome.error };
+        } else results[i] = { partition: plan.partition, offset: outcome.base + j };
+      });
+    });
+    return { results, failed };
+  }
+
+  /** Binary path: batches are validated and stored exactly as sent. One result per input partition entry. */
+  async produceBatches(
+    topicName: string,
+    input: PartitionBatches[],
+    producer?: ProducerIdentity,
+  ): Promise<ProduceResult> {
+    if (!Array.isArray(input) || input.length === 0) throw new InvalidArgumentError("batches", "no batches given");
+    const topic = await this.topics.get(topicName);
+    const rules = topicRules(topic);
+    const now = this.clock.now();
+    const seen = new Set<number>();
+    const plans: PartitionPlan[] = [];
+    for (let k = 0; k < input.length; k++) {
+      const { partition, bytes } = input[k]!;
+      const field = `batches[${k}]`;
+      await this.topics.partition(topicName, partition, `${field}.partition`);
+      if (seen.has(partition))
+        throw new InvalidArgumentError(`${field}.partition`, `partition ${partition} appears twice`);
+      seen.add(partition);
+      let parts: ReturnType<typeof splitBatches>;
+      try {
+        parts = splitBatches(bytes);
+      } catch (e) {
+        throw new InvalidArgumentError(field, `not RecordBatch v2 bytes: ${(e as Error).message}`);
+      }
+      if (parts.length === 0) throw new InvalidArgumentError(field, "no batches given");
+      let count = 0;
+      let maxTs = -1;
+      let batchProducer: PartitionPlan["producer"];
+      for (const [b, part] of parts.entries()) {
+        const where = `${field}.batch[${b}]`;
+        let decoded: ReturnType<typeof decodeRecordBatch>;
+        try {
+          decoded = decodeRecordBatch(bytes.subarray(part.start, part.end));
+        } catch (e) {
+          if (e instanceof FormatError) throw new InvalidArgumentError(where, e.message);
+          throw e;
+        }
+        const h = decoded.header;
+        if (h.isTransactional || h.isControl) {
+          throw new InvalidArgumentError(where, "transactional and control batches are not supported");
+        }
+        if (h.recordCount !== h.lastOffsetDelta + 1) {
+          throw new InvalidArgumentError(where, "a produced batch must have dense offset deltas 0..n-1");
+        }
+        decoded.records.forEach((r, j) => {
+          checkRecord(
+            rules,
+            rules.logAppendTime ? { ...r, timestamp: now } : r,
+            decoded.recordSizes[j]!,
+            now,
+            `${where}.records[${j}]`,
+          );
+        });
+        if (h.producerId >= 0) {
+          if (parts.length !== 1) {
+            throw new InvalidArgumentError(field, "an idempotent produce sends one batch per partition");
+          }
+          batchProducer = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence };
+        }
+        count += h.recordCount;
+        maxTs = Math.max(maxTs, h.maxTimestamp, ...decoded.records.map((r) => r.timestamp));
+      }
+      if (producer) {
+        const baseSequence = producer.baseSequences[partition];
+        if (baseSequence === undefined) {
+          throw new InvalidArgumentError(
+            `baseSequences.${partition}`,
+            `missing base sequence for partition ${partition}`,
+          );
+        }
+        batchProducer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence };
+      }
+      const plan: PartitionPlan = { partition, indices: [k], bytes, count, maxTs: rules.logAppendTime ? now : maxTs };
+      if (batchProducer) plan.producer = batchProducer;
+      plans.push(plan);
+    }
+    const outcomes = await this.commitPlans(topic, plans, rules.logAppendTime ? now : undefined);
+    let failed = 0;
+    const results: ProduceOutcome[] = outcomes.map((o, k) => {
+      if ("error" in o) {
+        failed++;
+        return { partition: plans[k]!.partition, error: o.error };
+      }
+      return { partition: plans[k]!.partition, offset: o.base };
+    });
+    return { results, failed };
+  }
+
+  /** One object for all partitions, then each partition's commit on its own; a failed partition changes nothing. */
+  private async commitPlans(
+    topic: TopicRecord,
+    plans: PartitionPlan[],
+    appendTime: number | undefined,
+  ): Promise<({ base: number } | { error: StrataError })[]> {
+    const total = plans.reduce((n, p) => n + p.bytes.length, 0);
+    const body = new Uint8Array(total);
+    const positions: number[] = [];
+    let at = 0;
+    for (const p of plans) {
+      positions.push(at);
+      body.set(p.bytes, at);
+      at += p.bytes.length;
+    }
+    const written = this.clock.now();
+    const object = incomingObjectKey(topic.id, written, `${written.toString(36)}-${randomBytes(10).toString("hex")}`);
+    await this.deps.store.put(object, body);
+    const deadline = written + this.opts.commitDeadlineMs;
+    return Promise.all(
+      plans.map(async (plan, k) => {
+        const req: CommitRequest = {
+          topic,
+          partition: plan.partition,
+          object,
+          pos: positions[k]!,
+          len: plan.bytes.length,
+          count: plan.count,
+          maxTs: plan.maxTs,
+          deadline,
+        };
+        if (appendTime !== undefined) req.appendTime = appendTime;
+        if (plan.producer) req.producer = { ...plan.producer, expirationMs: this.opts.producerExpirationMs };
+        try {
+          return { base: await this.sequencer.commit(req) };
+        } catch (e) {
+          if (e instanceof StrataError && e.code === "TOPIC_NOT_FOUND") this.topics.invalidate(topic.name);
+          if (e instanceof StrataError && plans.length > 1) return { error: e };
+          throw e;
+        }
+      }),
+    );
+  }
+
+  // ---- fetch ----
+
+  private limits(o: { maxRecords?: number; maxBytes?: number }): ReadLimits {
+    const maxRecords = o.maxRecords ?? DEFAULT_MAX_RECORDS;
+    const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!Number.isInteger(maxRecords) || maxRecords < 1)
+      throw new InvalidArgumentError("maxRecords", "maxRecords must be a positive integer");
+    if (!Number.isInteger(maxBytes) || maxBytes < 1)
+      throw new InvalidArgumentError("maxBytes", "maxBytes must be a positive integer");
+    return { maxRecords, maxBytes };
+  }
+
+  private waitMs(ms: number | undefined): number {
+    const wait = ms ?? 0;
+    if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_MS) {
+      throw new InvalidArgumentError("maxWaitMs", `maxWaitMs must be an integer from 0 to ${MAX_WAIT_MS}`);
+    }
+    return wait;
+  }
+
+  async fetch(topicName: string, partition: number, options: FetchOptions): Promise<FetchResult> {
+    const [result] = await this.fetchMany([{ topic: topicName, partition, offset: options.offset }], {
+      maxBytes: options.maxBytes,
+      maxWaitMs: options.maxWaitMs,
+      maxRecordsPerPartition: options.maxRecords,
+      throwErrors: true,
+    });
+    const { topic: _t, partition: _p, ...rest } = result as { topic: string; partition: number } & FetchResult;
+    return rest;
+  }
+
+  async fetchMany(
+    requests: { topic: string; partition: number; offset: FetchStart }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number; throwErrors?: boolean },
+  ): Promise<({ topic: string; partition: number } & (FetchResult | { error: StrataError }))[]> {
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new InvalidArgumentError("partitions", "at least one partition is required");
+    }
+    const limits = this.limits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes });
+    const deadline = this.clock.now() + this.waitMs(options.maxWaitMs);
+    const resolved = await Promise.all(
+      requests.map(async (r, i) => ({
+        ...r,
+        topicRecord: await this.topics
+          .partition(r.topic, r.partition, `partitions[${i}].partition`)
+          .catch((e) => e as StrataError),
+      })),
+    );
+    const starts: FetchStart[] = requests.map((r) => r.offset);
+    for (;;) {
+      // One shared byte budget across partitions, as Kafka's Fetch does.
+      let budget = limits.maxBytes;
+      const results = [];
+      for (const [i, r] of resolved.entries()) {
+        if (r.topicRecord instanceof Error) {
+          if (options.throwErrors) throw r.topicRecord;
+          results.push({ topic: r.topic, partition: r.partition, error: r.topicRecord });
+          continue;
+        }
+        try {
+          const read = await this.reader.read(r.topicRecord, r.partition, starts[i]!, {
+            maxRecords: limits.maxRecords,
+            maxBytes: Math.max(1, budget),
+          });
+          const out = this.toRecords(
+            read.batches,
+            read.offset,
+            read.head.logStart,
+            limits.maxRecords,
+            Math.max(1, budget),
+          );
+          budget -= out.bytes;
+          // Once resolved, "earliest"/"latest"/time become a plain offset so waiting does not move the start.
+          starts[i] = read.offset;
+          results.push({
+            topic: r.topic,
+            partition: r.partition,
+            records: out.records,
+            nextOffset: out.nextOffset,
+            highWatermark: read.head.next,
+            logStartOffset: read.head.logStart,
+          });
+        } catch (e) {
+          if (options.throwErrors || !(e instanceof StrataError)) throw e;
+          results.push({ topic: r.topic, partition: r.partition, error: e });
+        }
+      }
+      const ready = results.some((r) => "error" in r || r.records.length > 0);
+      const remaining = deadline - this.clock.now();
+      if (ready || remaining <= 0) return results;
+      await this.waitForCommit(resolved, starts as number[], remaining);
+    }
+  }
+
+  /** Waits until one of the partitions has data past its start, the time is up, or (other processes) a poll sees it. */
+  private async waitForCommit(
+    resolved: { partition: number; topicRecord: TopicRecord | StrataError }[],
+    starts: number[],
+    remaining: number,
+  ): Promise<void> {
+    const keys = resolved.flatMap((r) =>
+      r.topicRecord instanceof Error ? [] : [{ topicId: r.topicRecord.id, partition: r.partition }],
+    );
+    const until = this.clock.now() + remaining;
+    for (;;) {
+      const left = until - this.clock.now();
+      if (left <= 0) return;
+      const before = this.clock.now();
+      await this.waiter.wait(keys, Math.min(left, this.opts.pollIntervalMs));
+      // Woken early by a local commit: go read.
+      if (this.clock.now() - before < this.opts.pollIntervalMs && this.clock.now() < until) return;
+      const heads = await Promise.all(
+        resolved.map((r) =>
+          r.topicRecord instanceof Error
+            ? undefined
+            : this.reader.head(r.topicRecord, r.partition).catch(() => undefined),
+        ),
+      );
+      if (heads.some((h, i) => h === undefined || h.next > starts[i]!)) return;
+    }
+  }
+
+  private toRecords(batches: StoredBatch[], offset: number, logStart: number, maxRecords: number, maxBytes: number) {
+    const records: FetchResult["records"] = [];
+    let bytes = 0;
+    let nextOffset = offset;
+    for (const b of batches) {
+      for (const r of decodeStored(b)) {
+        if (r.offset < offset || r.offset < logStart) continue;
+        const size = recordSize(r);
+        if (records.length > 0 && (records.length >= maxRecords || bytes + size > maxBytes)) {
+          return { records, bytes, nextOffset };
+        }
+        records.push(r);
+        bytes += size;
+        nextOffset = r.offset + 1;
+      }
+      // The whole batch is consumed: move past its end, also past a gap compaction left at its end.
+      nextOffset = Math.max(nextOffset, b.last + 1);
+    }
+    return { records, bytes, nextOffset };
+  }
+
+  async fetchBatches(topicName: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult> {
+    const limits = this.limits(options);
+    const wait = this.waitMs(options.maxWaitMs);
+    const topic = await this.topics.partition(topicName, partition);
+    let start = options.offset;
+    const until = this.clock.now() + wait;
+    for (;;) {
+      const read = await this.reader.read(topic, partition, start, limits);
+      start = read.offset;
+      const chosen: Uint8Array[] = [];
+      let size = 0;
+      let nextOffset = read.offset;
+      for (const b of read.batches) {
+        if (b.last < read.offset || b.last < read.head.logStart) continue;
+        if (chosen.length > 0 && size + b.bytes.length > limits.maxBytes) break;
+        const bytes = wireBytes(b);
+        chosen.push(bytes);
+        size += bytes.length;
+        nextOffset = b.last + 1;
+      }
+      const remaining = until - this.clock.now();
+      if (chosen.length > 0 || remaining <= 0) {
+        const out = new Uint8Array(size);
+        let at = 0;
+        for (const c of chosen) {
+          out.set(c, at);
+          at += c.length;
+        }
+        return { bytes: out, nextOffset, highWatermark: read.head.next, logStartOffset: read.head.logStart };
+      }
+      await this.waitForCommit([{ partition, topicRecord: topic }], [read.offset], remaining);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.deps.ledger.close?.();
+    await this.deps.store.close?.();
+  }
+}
+
+function recordSize(r: FetchResult["records"][number]): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += h.name.length + (h.value?.length ?? 0);
+  return n;
+}
+
+export function createLog(deps: LogDeps): Log {
+  return new Log(deps);
+}
