@@ -18,8 +18,8 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "strata-http-")));
-  const server = process.env.STRATA_TEST_FAKE
-    ? await startFake()
+  const server = process.env.STRATA_TEST_INTERIM
+    ? await startInterim(dataDir)
     : await (await import("../../lib/server/server.js")).startServer({ port: 0, ...options, dataDir });
   return {
     ...server,
@@ -31,9 +31,13 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
   };
 }
 
-async function startFake(): Promise<RunningServer> {
-  const { fakeLog } = await import("../unit/api/fake-log.js");
-  const log = fakeLog();
+/** INTERIM until lib/storage/data-dir.ts lands: the real log on the real embedded adapters, served like startServer. */
+async function startInterim(dataDir: string): Promise<RunningServer> {
+  const { createLog } = await import("../../lib/log/log.js");
+  const { FsObjectStore } = await import("../../lib/storage/fs-object-store.js");
+  const { SqliteLedger } = await import("../../lib/storage/sqlite-ledger.js");
+  const ledger = new SqliteLedger({ path: join(dataDir, "ledger.db"), fsync: "never" });
+  const log = createLog({ ledger, store: new FsObjectStore({ root: join(dataDir, "objects"), fsync: "never" }) });
   const app = createApp({ log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
@@ -42,7 +46,12 @@ async function startFake(): Promise<RunningServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     log,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: async () => {
+      (server as import("node:http").Server).closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await log.close();
+      await ledger.close();
+    },
   };
 }
 
