@@ -188,30 +188,46 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-interface S3rverInstance {
-  run(): Promise<{ address: string; port: number }>;
-  close(): Promise<void>;
-}
-type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+/**
+ * s3rver in a child process: it makes ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3
+ * only offers through the legacy provider (a flag for the process), so it cannot run inside vitest's.
+ */
+const S3RVER_MAIN = `
+const S3rver = require(process.argv[1]);
+new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[2], vhostBuckets: false })
+  .run()
+  .then(({ port }) => process.stdout.write("PORT " + port + "\\n"), (e) => { console.error(e); process.exit(1); });
+`;
 
 async function startS3rver(): Promise<Running> {
-  // s3rver ships no types; it is CommonJS, so require() it with a local shape.
-  const S3rver = require("s3rver") as S3rverConstructor;
   const directory = await mkdtemp(join(tmpdir(), "strata-s3rver-"));
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    // Path-style only: the SDK is configured with forcePathStyle for custom endpoints.
-    vhostBuckets: false,
-  });
-  const { port } = await server.run();
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
-    },
+  const child = spawn(
+    process.execPath,
+    ["--openssl-legacy-provider", "-e", S3RVER_MAIN, require.resolve("s3rver"), directory],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const stop = async () => {
+    await stopChild(child);
+    await rm(directory, { recursive: true, force: true });
   };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = "";
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /PORT (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}:\n${output}`)));
+      child.once("error", reject);
+    });
+    child.stdout?.resume();
+    child.stderr?.resume();
+    return { endpoint: `http://127.0.0.1:${port}`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
