@@ -14,6 +14,7 @@
  * writes out of range.
  */
 import { FormatError } from "./errors.js";
+import { copyMatch } from "./snappy.js";
 import { xxh32 } from "./xxh32.js";
 
 const MAGIC = 0x184d2204;
@@ -33,7 +34,7 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_OFFSET = 65535;
-const HASH_LOG = 14;
+const HASH_LOG = 15;
 const hashTable = new Int32Array(1 << HASH_LOG);
 
 const read32 = (b: Uint8Array, i: number): number => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
@@ -192,9 +193,7 @@ function decompressBlock(src: Uint8Array, s: number, end: number, dst: Uint8Arra
     if (length === 15) [s, length] = readLength(src, s, end, length);
     length += MIN_MATCH;
     if (length > dLimit - d) throw new FormatError("lz4: output larger than the limit");
-    let m = d - offset;
-    const stop = d + length;
-    while (d < stop) dst[d++] = dst[m++]!;
+    d = copyMatch(dst, d, offset, length);
   }
 }
 

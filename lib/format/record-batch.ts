@@ -238,6 +238,18 @@ export function verifyBatchCrc(bytes: Uint8Array): void {
 
 const utf8 = new TextEncoder();
 const NO_NAMES: Uint8Array[] = [];
+/** Header names repeat on nearly every record (content-type, trace ids): encode each distinct one once. */
+const nameCache = new Map<string, Uint8Array>();
+
+function encodeName(name: string): Uint8Array {
+  let b = nameCache.get(name);
+  if (b === undefined) {
+    b = utf8.encode(name);
+    if (nameCache.size >= 1024) nameCache.clear();
+    nameCache.set(name, b);
+  }
+  return b;
+}
 
 function checkInt(field: string, v: number, min: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
@@ -297,7 +309,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
     if (headers.length > 0) {
       encoded = new Array(headers.length);
       for (let h = 0; h < headers.length; h++) {
-        const name = utf8.encode(headers[h]!.name);
+        const name = encodeName(headers[h]!.name);
         encoded[h] = name;
         body += sizeOfVarint(name.length) + name.length + bytesSize(headers[h]!.value);
       }

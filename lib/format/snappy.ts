@@ -73,6 +73,18 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
   return out;
 }
 
+/** LZ77 back-reference copy; overlapping copies (offset < len) repeat bytes, so they go byte by byte. */
+export function copyMatch(dst: Uint8Array, d: number, offset: number, len: number): number {
+  let m = d - offset;
+  if (len > 24 && offset >= len) {
+    dst.copyWithin(d, m, m + len);
+    return d + len;
+  }
+  const stop = d + len;
+  while (d < stop) dst[d++] = dst[m++]!;
+  return d;
+}
+
 function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: number): Uint8Array {
   let length = 0;
   for (let shift = 0; ; shift += 7) {
@@ -108,7 +120,8 @@ function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: numbe
         }
         if (len > end - s) throw new FormatError("snappy: literal runs past the input");
         if (len > length - d) throw new FormatError("snappy: literal runs past the declared length");
-        dst.set(src.subarray(s, s + len), d);
+        if (len > 32) dst.set(src.subarray(s, s + len), d);
+        else for (let i = 0; i < len; i++) dst[d + i] = src[s + i]!;
         s += len;
         d += len;
         continue;
@@ -132,9 +145,7 @@ function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: numbe
     }
     if (offset === 0 || offset > d) throw new FormatError("snappy: copy offset out of range");
     if (len > length - d) throw new FormatError("snappy: copy runs past the declared length");
-    let m = d - offset;
-    const stop = d + len;
-    while (d < stop) dst[d++] = dst[m++]!;
+    d = copyMatch(dst, d, offset, len);
   }
   if (d !== length) throw new FormatError(`snappy: decoded ${d} bytes, header declared ${length}`);
   return dst;

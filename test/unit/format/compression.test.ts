@@ -40,7 +40,7 @@ describe("compression", () => {
   });
 
   it("lz4 frames span several 64 KiB independent blocks", () => {
-    const data = new Uint8Array(300_000).map((_, i) => (i * 31) % 251 ^ (i >> 9));
+    const data = new Uint8Array(300_000).map((_, i) => ((i * 31) % 251) ^ (i >> 9));
     const frame = compress(Compression.lz4, data);
     expect(Array.from(frame.subarray(0, 7))).toEqual([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82]);
     // Buffer.equals: vitest's toEqual on 300 KB arrays takes seconds
@@ -93,20 +93,26 @@ describe("compression", () => {
 
   it("garbage and corrupted streams only raise FormatError", () => {
     fc.assert(
-      fc.property(dataArb, fc.constantFrom(Compression.gzip, Compression.snappy, Compression.lz4), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, codec, at, flip) => {
-        const packed = compress(codec, data).slice();
-        packed[at % packed.length]! ^= flip;
-        try {
-          decompress(codec, packed, 10_000_000);
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-        try {
-          decompress(codec, packed.subarray(0, at % packed.length), 10_000_000);
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-      }),
+      fc.property(
+        dataArb,
+        fc.constantFrom(Compression.gzip, Compression.snappy, Compression.lz4),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (data, codec, at, flip) => {
+          const packed = compress(codec, data).slice();
+          packed[at % packed.length]! ^= flip;
+          try {
+            decompress(codec, packed, 10_000_000);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+          try {
+            decompress(codec, packed.subarray(0, at % packed.length), 10_000_000);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });

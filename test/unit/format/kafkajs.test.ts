@@ -55,8 +55,15 @@ describe("kafkajs cross-check", () => {
           const theirs = await kafkajsDecode(bytes);
           const ours = decodeRecordBatch(bytes).records;
           expect(theirs.firstOffset).toBe(String(baseOffset));
-          expect(theirs.records.map(({ offset, timestamp, key, value, headers }) => ({ offset, timestamp, key, value, headers })))
-            .toEqual(asKafkajs(ours));
+          expect(
+            theirs.records.map(({ offset, timestamp, key, value, headers }) => ({
+              offset,
+              timestamp,
+              key,
+              value,
+              headers,
+            })),
+          ).toEqual(asKafkajs(ours));
         }),
         { numRuns: 40 },
       );
@@ -82,9 +89,18 @@ describe("kafkajs cross-check", () => {
 
   it("the same records give byte-identical uncompressed batches apart from defaults we choose differently", async () => {
     const records: RecordInput[] = [
-      { key: Buffer.from("k"), value: Buffer.from("v"), headers: [{ name: "h", value: Buffer.from("x") }], timestamp: 5 },
+      {
+        key: Buffer.from("k"),
+        value: Buffer.from("v"),
+        headers: [{ name: "h", value: Buffer.from("x") }],
+        timestamp: 5,
+      },
       { key: null, value: null, headers: [], timestamp: 9 },
-    ].map((r) => ({ ...r, key: r.key && new Uint8Array(r.key), value: r.value && new Uint8Array(r.value) })) as RecordInput[];
+    ].map((r) => ({
+      ...r,
+      key: r.key && new Uint8Array(r.key),
+      value: r.value && new Uint8Array(r.value),
+    })) as RecordInput[];
     const theirs = await encodeWithKafkajs(records, Compression.none, 0);
     // kafkajs defaults producerEpoch/baseSequence to 0 and leader epoch to what we passed (0); we use -1 (Kafka's "none").
     const ours = encodeRecordBatch(records, { producerEpoch: 0, baseSequence: 0, partitionLeaderEpoch: 0 });

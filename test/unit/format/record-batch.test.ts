@@ -197,17 +197,22 @@ describe("hostile input", () => {
   it("random bodies behind a plausible header only ever raise FormatError", () => {
     // A valid-looking header makes the fuzzer reach the record parser and the decompressors.
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 0, max: 7 }), fc.nat(30), (body, codec, count) => {
-        const bytes = new Uint8Array(BATCH_HEADER_SIZE + body.length);
-        bytes.set(body, BATCH_HEADER_SIZE);
-        const view = new DataView(bytes.buffer);
-        view.setInt32(8, bytes.length - 12);
-        view.setInt8(16, 2);
-        view.setInt16(21, codec);
-        view.setInt32(23, count);
-        view.setInt32(57, count);
-        onlyFormatError(() => decodeRecordBatch(bytes, { verifyCrc: false }));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.nat(30),
+        (body, codec, count) => {
+          const bytes = new Uint8Array(BATCH_HEADER_SIZE + body.length);
+          bytes.set(body, BATCH_HEADER_SIZE);
+          const view = new DataView(bytes.buffer);
+          view.setInt32(8, bytes.length - 12);
+          view.setInt8(16, 2);
+          view.setInt16(21, codec);
+          view.setInt32(23, count);
+          view.setInt32(57, count);
+          onlyFormatError(() => decodeRecordBatch(bytes, { verifyCrc: false }));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -230,7 +235,9 @@ describe("hostile input", () => {
           if (out && verifyCrc) {
             // Only baseOffset and partitionLeaderEpoch lie outside the CRC: the data must be the same.
             expect(at < 8 || (at >= 12 && at < 16)).toBe(true);
-            expect(out.records.map(({ offset: _, ...r }) => r)).toEqual(original.records.map(({ offset: _, ...r }) => r));
+            expect(out.records.map(({ offset: _, ...r }) => r)).toEqual(
+              original.records.map(({ offset: _, ...r }) => r),
+            );
           }
         },
       ),

@@ -12,7 +12,10 @@ export const recordArb = (maxBytes = 64): fc.Arbitrary<RecordInput> =>
     key: fc.option(bytesArb(maxBytes), { nil: null }),
     value: fc.option(bytesArb(maxBytes * 4), { nil: null }),
     headers: fc.array(
-      fc.record({ name: fc.string({ maxLength: 12, unit: "grapheme" }), value: fc.option(bytesArb(16), { nil: null }) }),
+      fc.record({
+        name: fc.string({ maxLength: 12, unit: "grapheme" }),
+        value: fc.option(bytesArb(16), { nil: null }),
+      }),
       { maxLength: 3 },
     ),
     // anything from before the epoch to far in the future, plus deltas beyond 32 bits
@@ -47,7 +50,9 @@ export const fromJson = (r: JsonRecord): RecordInput => ({
 // kafkajs is CommonJS; its RecordBatch v2 encoder/decoder live under src/protocol/recordBatch.
 const require = createRequire(import.meta.url);
 export const kafkajs = {
-  RecordBatch: require("kafkajs/src/protocol/recordBatch/v0").RecordBatch as (args: Record<string, unknown>) => Promise<{
+  RecordBatch: require("kafkajs/src/protocol/recordBatch/v0").RecordBatch as (
+    args: Record<string, unknown>,
+  ) => Promise<{
     buffer: Buffer;
   }>,
   Record: require("kafkajs/src/protocol/recordBatch/record/v0") as (args: Record<string, unknown>) => unknown,
