@@ -1,0 +1,135 @@
+/** SqliteLedger beyond the conformance suite: byte-order helpers, input validation, persistence. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StrataError } from "../../../lib/errors.js";
+import type { WriteOp } from "../../../lib/storage/ledger.js";
+import { compareUtf8, prefixUpperBound, SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
+
+const utf8 = (s: string) => Buffer.from(s, "utf8");
+const sign = (n: number) => Math.sign(n);
+// strings over the code points where UTF-16 and UTF-8 order disagree, plus ASCII
+const tricky = fc.string({
+  unit: fc.constantFrom("a", "b", "~", "\u00e9", "\uFF5E", "\uFFFF", "\uE000", "\u{1F600}", "\u{10FFFF}", "\u{10000}"),
+  maxLength: 6,
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    return (e as StrataError).code;
+  }
+}
+
+describe("byte-order helpers", () => {
+  it("compareUtf8 agrees with comparing UTF-8 bytes", () => {
+    fc.assert(
+      fc.property(tricky, tricky, (a, b) => sign(compareUtf8(a, b)) === sign(Buffer.compare(utf8(a), utf8(b)))),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => {
+        return sign(compareUtf8(a, b)) === sign(Buffer.compare(utf8(a), utf8(b)));
+      }),
+    );
+  });
+
+  it("prefixUpperBound bounds exactly the strings that start with the prefix", () => {
+    fc.assert(
+      fc.property(tricky, tricky, (prefix, s) => {
+        const bound = prefixUpperBound(prefix);
+        const inRange =
+          Buffer.compare(utf8(s), utf8(prefix)) >= 0 &&
+          (bound === undefined || Buffer.compare(utf8(s), utf8(bound)) < 0);
+        return inRange === s.startsWith(prefix);
+      }),
+    );
+    expect(prefixUpperBound("")).toBeUndefined();
+    expect(prefixUpperBound("\u{10FFFF}")).toBeUndefined();
+    expect(prefixUpperBound("a\u{10FFFF}")).toBe("b");
+    expect(prefixUpperBound("\uD7FF")).toBe("\uE000");
+  });
+});
+
+describe("SqliteLedger", () => {
+  let dir: string;
+  let ledger: SqliteLedger;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "strata-sqlite-"));
+    ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite") });
+  });
+  afterEach(async () => {
+    await ledger.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps committed writes across close and reopen", async () => {
+    await ledger.transact([
+      { type: "put", key: { pk: "p", sk: "1" }, attrs: { a: [1, { b: null }] } },
+      { type: "update", key: { pk: "p", sk: "2" }, add: { n: 2 } },
+    ]);
+    await ledger.close();
+    ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite"), fsync: "never" });
+    expect(await ledger.query("p")).toEqual([
+      { pk: "p", sk: "1", attrs: { a: [1, { b: null }] } },
+      { pk: "p", sk: "2", attrs: { n: 2 } },
+    ]);
+  });
+
+  it("rejects what DynamoDB would reject, with INVALID_ARGUMENT, writing nothing", async () => {
+    const key = { pk: "p", sk: "s" };
+    const invalid: WriteOp[] = [
+      { type: "put", key: { pk: "", sk: "s" }, attrs: {} },
+      { type: "put", key: { pk: "p", sk: "" }, attrs: {} },
+      { type: "put", key, attrs: { n: Number.NaN } },
+      { type: "put", key, attrs: { n: { deep: [Number.POSITIVE_INFINITY] } } },
+      { type: "put", key, attrs: { u: undefined as unknown as null } },
+      { type: "put", key, attrs: {}, condition: { op: "lt", attr: "b", value: true } },
+      { type: "put", key, attrs: {}, condition: { op: "and", conditions: [] } },
+      { type: "put", key, attrs: {}, condition: { op: "bogus" } as unknown as WriteOp["condition"] },
+      { type: "update", key, add: { n: Number.NaN } },
+      { type: "update", key, add: { n: 1 }, remove: ["n"] },
+    ];
+    for (const op of invalid) {
+      expect(await codeOf(ledger.write(op)), JSON.stringify(op)).toBe("INVALID_ARGUMENT");
+    }
+    expect(await ledger.query("p")).toEqual([]);
+  });
+
+  it("adding to a non-number fails the whole transaction", async () => {
+    await ledger.write({ type: "put", key: { pk: "p", sk: "s" }, attrs: { n: "text" } });
+    const code = await codeOf(
+      ledger.transact([
+        { type: "put", key: { pk: "p", sk: "a" }, attrs: {} },
+        { type: "update", key: { pk: "p", sk: "s" }, add: { n: 1 } },
+      ]),
+    );
+    expect(code).toBe("INVALID_ARGUMENT");
+    expect((await ledger.query("p")).map((i) => i.sk)).toEqual(["s"]);
+  });
+
+  it("evaluates a check passed to write() without writing", async () => {
+    await ledger.write({ type: "put", key: { pk: "p", sk: "s" }, attrs: { e: 1 } });
+    await ledger.write({ type: "check", key: { pk: "p", sk: "s" }, condition: { op: "eq", attr: "e", value: 1 } });
+    expect(await codeOf(ledger.write({ type: "check", key: { pk: "p", sk: "x" }, condition: { op: "exists" } }))).toBe(
+      "CONDITION_FAILED",
+    );
+    expect(await ledger.get({ pk: "p", sk: "x" })).toBeUndefined();
+  });
+
+  it("query with limit 0 returns nothing; an empty transaction is a no-op", async () => {
+    await ledger.write({ type: "put", key: { pk: "p", sk: "s" }, attrs: {} });
+    expect(await ledger.query("p", { limit: 0 })).toEqual([]);
+    await ledger.transact([]);
+    expect(await ledger.query("p")).toHaveLength(1);
+  });
+
+  it("fails with UNAVAILABLE after close", async () => {
+    await ledger.close();
+    expect(await codeOf(ledger.get({ pk: "p", sk: "s" }))).toBe("UNAVAILABLE");
+  });
+});
