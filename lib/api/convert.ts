@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import type { FetchResult, FetchStart, ProduceRecord, ProduceResult, ProducerIdentity } from "../log/types.js";
-import { decodeBytes, decodeHeaderName, decodeNullable, type RecordJson, recordToJson } from "./codec.js";
+import { decodeHeaderName, decodeNullable, type RecordJson, recordToJson } from "./codec.js";
 import { problemFromError } from "./problem.js";
 import type { Encoding, ProduceBody } from "./schemas.js";
 

@@ -2,7 +2,9 @@
  * The HTTP API over real HTTP against a started local server (embedded backend, temp data dir): every
  * route, every error status the API promises, and the byte-exactness of the JSON encodings.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecordJson } from "../../lib/api/codec.js";
 import { type Answer, b64, type Client, client, startTestServer, type TestServer, utf8 } from "./http-support.js";
 
 let server: TestServer;
@@ -206,7 +208,7 @@ describe("produce and fetch (JSON)", () => {
     ];
     expect((await api.post(`/v1/topics/${topic}/records`, { records, encoding: "base64" })).status).toBe(200);
     const res = await api.get(`/v1/topics/${topic}/partitions/0/records?offset=earliest&encoding=base64`);
-    expect(res.body.records.map((r: any) => ({ key: r.key, value: r.value, headers: r.headers }))).toEqual([
+    expect(res.body.records.map((r: RecordJson) => ({ key: r.key, value: r.value, headers: r.headers }))).toEqual([
       records[0],
       { ...records[1], headers: [] },
     ]);
@@ -331,7 +333,9 @@ describe("idempotent producers", () => {
     expect(first.body.failed).toBe(0);
     const retry = await api.post(`/v1/topics/${topic}/records`, request);
     expect(retry.body).toEqual(first.body);
-    const hw = (await api.get(`/v1/topics/${topic}`)).body.partitions.map((p: any) => p.highWatermark);
+    const hw = (await api.get(`/v1/topics/${topic}`)).body.partitions.map(
+      (p: { highWatermark: number }) => p.highWatermark,
+    );
     expect(hw).toEqual([2, 1]);
 
     const gap = await api.post(`/v1/topics/${topic}/records`, {
@@ -392,7 +396,7 @@ describe("long polling", () => {
     await new Promise((r) => setTimeout(r, 300));
     await api.post(`/v1/topics/${topic}/records`, { records: [{ value: "wake" }] });
     const res = await waiting;
-    expect(res.body.records.map((r: any) => r.value)).toEqual(["wake"]);
+    expect(res.body.records.map((r: RecordJson) => r.value)).toEqual(["wake"]);
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
@@ -424,7 +428,7 @@ describe("long polling", () => {
     expect(res.body.partitions).toHaveLength(3);
     expect(res.body.partitions[0]).toMatchObject({ topic: a, partition: 0, records: [] });
     expect(res.body.partitions[1]).toMatchObject({ topic: a, partition: 1, nextOffset: 1 });
-    expect(res.body.partitions[1].records.map((r: any) => r.value)).toEqual(["one"]);
+    expect(res.body.partitions[1].records.map((r: RecordJson) => r.value)).toEqual(["one"]);
   });
 
   it("POST /v1/fetch reports per-partition errors and validates the request", async () => {

@@ -3,12 +3,9 @@
  * embedded backend in a fresh temporary data directory, and a small JSON client.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
-import { createApp } from "../../lib/api/app.js";
-import type { RunningServer, ServerOptions } from "../../lib/server/server.js";
+import { type RunningServer, type ServerOptions, startServer } from "../../lib/server/server.js";
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -18,9 +15,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "strata-http-")));
-  const server = process.env.STRATA_TEST_INTERIM
-    ? await startInterim(dataDir)
-    : await (await import("../../lib/server/server.js")).startServer({ port: 0, ...options, dataDir });
+  const server = await startServer({ port: 0, ...options, dataDir });
   return {
     ...server,
     dataDir,
@@ -31,30 +26,7 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
   };
 }
 
-/** INTERIM until lib/storage/data-dir.ts lands: the real log on the real embedded adapters, served like startServer. */
-async function startInterim(dataDir: string): Promise<RunningServer> {
-  const { createLog } = await import("../../lib/log/log.js");
-  const { FsObjectStore } = await import("../../lib/storage/fs-object-store.js");
-  const { SqliteLedger } = await import("../../lib/storage/sqlite-ledger.js");
-  const ledger = new SqliteLedger({ path: join(dataDir, "ledger.db"), fsync: "never" });
-  const log = createLog({ ledger, store: new FsObjectStore({ root: join(dataDir, "objects"), fsync: "never" }) });
-  const app = createApp({ log });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    log,
-    close: async () => {
-      (server as import("node:http").Server).closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await log.close();
-      await ledger.close();
-    },
-  };
-}
-
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers of any shape; the tests assert on them
 export interface Answer<T = any> {
   status: number;
   headers: Headers;

@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { RunningServer } from "../../lib/server/server.js";
+import { type RunningServer, startServer } from "../../lib/server/server.js";
 
 const run = promisify(execFile);
 const MARKER = "<!-- readme-test: run -->";
 
 /** The sh blocks that follow a marker, in README order. */
-export function markedShellBlocks(markdown: string): string[] {
+function markedShellBlocks(markdown: string): string[] {
   const blocks: string[] = [];
   const re = new RegExp(`${MARKER}\\s*\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\``, "g");
   for (const m of markdown.matchAll(re)) blocks.push(m[1]!);
@@ -40,7 +40,6 @@ let dataDir: string;
 beforeAll(async () => {
   await assertPortFree(8080);
   dataDir = await mkdtemp(join(tmpdir(), "strata-readme-"));
-  const { startServer } = await import("../../lib/server/server.js");
   server = await startServer({ port: 8080, dataDir });
   expect(server.url).toBe("http://127.0.0.1:8080");
 });
