@@ -144,6 +144,14 @@ export class DynamoDbLedger implements Ledger {
         details: { field: "ops", count: ops.length },
       });
     }
+    // DynamoDB rejects this with a ValidationException, but DynamoDB Local evaluates the conditions instead:
+    // checking here gives the same answer everywhere, without a request.
+    const keys = new Set(ops.map((op) => JSON.stringify([op.key.pk, op.key.sk])));
+    if (keys.size !== ops.length) {
+      throw new StrataError("INVALID_ARGUMENT", "a transaction may hold only one operation per key", {
+        details: { field: "ops" },
+      });
+    }
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
     } catch (error) {
