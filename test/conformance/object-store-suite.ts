@@ -17,6 +17,17 @@ import type { ObjectInfo, ObjectStore } from "../../lib/storage/object-store.js"
 
 export type ObjectStoreFactory = () => Promise<{ store: ObjectStore; cleanup(): Promise<void> }>;
 
+/**
+ * Checks an emulator is known to fail through its own bug, not the adapter's. A deviation skips those tests
+ * (the reason shows in the test name); run the suite without deviations on LocalStack or AWS. Known for
+ * s3rver 3.7: it lists in file-system walk order, not UTF-8 byte order ("listByteOrder"); it reads
+ * `bytes=0-0` as the whole object and aborts the connection on a range of an empty object ("rangeEdges").
+ */
+export type ObjectStoreCheck = "listByteOrder" | "rangeEdges";
+export interface ObjectStoreConformanceOptions {
+  knownDeviations?: Partial<Record<ObjectStoreCheck, string>>;
+}
+
 const enc = new TextEncoder();
 
 /** Byte equality that stays fast on multi-MiB bodies (expect().toEqual walks element by element). */
@@ -55,7 +66,17 @@ async function listAll(store: ObjectStore, prefix: string, limit?: number): Prom
   throw new Error("list did not terminate");
 }
 
-export function objectStoreConformance(name: string, factory: ObjectStoreFactory): void {
+export function objectStoreConformance(
+  name: string,
+  factory: ObjectStoreFactory,
+  options: ObjectStoreConformanceOptions = {},
+): void {
+  /** `it`, or a skipped test that says why, for checks the backend under test is known to fail */
+  const check = (id: ObjectStoreCheck) => {
+    const reason = options.knownDeviations?.[id];
+    if (reason === undefined) return it;
+    return (title: string, fn: () => Promise<void>) => it.skip(`${title} [known deviation: ${reason}]`, fn);
+  };
   describe(name, () => {
     let store: ObjectStore;
     let cleanup: () => Promise<void>;
@@ -159,7 +180,6 @@ export function objectStoreConformance(name: string, factory: ObjectStoreFactory
 
       it("returns [start, end) with end exclusive", async () => {
         expect(sameBytes(await store.get(key, { start: 10, end: 20 }), body.subarray(10, 20))).toBe(true);
-        expect(sameBytes(await store.get(key, { start: 0, end: 1 }), body.subarray(0, 1))).toBe(true);
         expect(sameBytes(await store.get(key, { start: 999, end: 1000 }), body.subarray(999, 1000))).toBe(true);
         expect(sameBytes(await store.get(key, { start: 0, end: 1000 }), body)).toBe(true);
       });
@@ -175,7 +195,13 @@ export function objectStoreConformance(name: string, factory: ObjectStoreFactory
         expect((await store.get(key, { start: 500, end: 500 })).byteLength).toBe(0);
       });
 
-      it("returns empty bytes for any range of an empty object", async () => {
+      check("rangeEdges")("returns the first byte alone for [0, 1)", async () => {
+        const got = await store.get(key, { start: 0, end: 1 });
+        expect(got.byteLength).toBe(1);
+        expect(got[0]).toBe(body[0]);
+      });
+
+      check("rangeEdges")("returns empty bytes for any range of an empty object", async () => {
         const empty = `${fresh("range-empty")}obj`;
         await store.put(empty, new Uint8Array(0));
         expect((await store.get(empty, { start: 0, end: 100 })).byteLength).toBe(0);
@@ -236,7 +262,7 @@ export function objectStoreConformance(name: string, factory: ObjectStoreFactory
         expect(page.next).toBeUndefined();
       });
 
-      it("returns every key under the prefix with its size, in ascending byte order", async () => {
+      check("listByteOrder")("returns every key under the prefix with its size, in ascending byte order", async () => {
         const base = fresh("order");
         // '-' 0x2d < '.' 0x2e < '/' 0x2f < '0' 0x30 < '=' 0x3d < 'A' 0x41 < '_' 0x5f < 'a' 0x61:
         // a naive directory walk would put "a/..." before "a-1"; S3 does not.
@@ -266,7 +292,7 @@ export function objectStoreConformance(name: string, factory: ObjectStoreFactory
         for (const o of listed) expect(o.size).toBe(o.key.length - base.length);
       });
 
-      it("matches the prefix as a string, not as a directory", async () => {
+      check("listByteOrder")("matches the prefix as a string, not as a directory", async () => {
         const base = fresh("strprefix");
         for (const k of ["ab.y", "abc", "ab/x", "ab-1", "a", "b", "aa/ab"])
           await store.put(`${base}${k}`, enc.encode(k));
@@ -311,7 +337,7 @@ export function objectStoreConformance(name: string, factory: ObjectStoreFactory
         expect(page.objects.map((o) => o.key.slice(base.length))).toEqual(["05", "10"]);
       });
 
-      it("lists across nested levels in byte order with paging", async () => {
+      check("listByteOrder")("lists across nested levels in byte order with paging", async () => {
         const base = fresh("nested");
         const keys = [
           "t/0/00000000000000000000.seg",
