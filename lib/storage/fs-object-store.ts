@@ -279,7 +279,8 @@ function validateRange(range: ObjectRange): void {
 /** Reads exactly [start, end) with positional reads: only the range touches the disk. */
 async function readRange(handle: FileHandle, start: number, end: number): Promise<Uint8Array> {
   const length = Math.max(0, end - start);
-  const buffer = Buffer.allocUnsafe(length);
+  // not from the shared pool: callers may hold on to the bytes (and their .buffer) indefinitely
+  const buffer = Buffer.allocUnsafeSlow(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
