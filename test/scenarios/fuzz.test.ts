@@ -46,8 +46,9 @@ const fieldName = (path: Path) =>
 /** Every leaf (and every array/object) path of a JSON value. */
 function paths(value: Json, at: Path = []): Path[] {
   const out: Path[] = at.length ? [at] : [];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...at, i])));
-  else if (value && typeof value === "object")
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) out.push(...paths(v, [...at, i]));
+  } else if (value && typeof value === "object")
     for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
   return out;
 }

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecordJson } from "../../lib/api/codec.js";
+import { decodeRecordBatch, encodeRecordBatch } from "../../lib/format/record-batch.js";
 import { type Answer, b64, type Client, client, startTestServer, type TestServer, utf8 } from "./http-support.js";
 
 let server: TestServer;
@@ -455,5 +456,51 @@ describe("long polling", () => {
       400,
       "maxWaitMs",
     );
+  });
+});
+
+describe("binary media type (RecordBatch v2)", () => {
+  const MEDIA = "application/vnd.strata.batches.v1";
+
+  it("produces batches to a partition and fetches them with the bounds in headers", async () => {
+    const topic = await newTopic(2);
+    const records = [0, 1, 2].map((i) => ({
+      key: new Uint8Array([i, 0xff]),
+      value: new Uint8Array(64).fill(i),
+      headers: [{ name: "seq", value: new Uint8Array([i]) }],
+      timestamp: 1_700_000_000_000 + i,
+    }));
+    const produced = await api.post(`/v1/topics/${topic}/partitions/1/records`, encodeRecordBatch(records), {
+      "content-type": MEDIA,
+    });
+    expect(produced.status, JSON.stringify(produced.body)).toBe(200);
+    expect(produced.body).toMatchObject({ failed: 0, offsets: [{ partition: 1, offset: 0 }] });
+
+    const res = await fetch(`${server.url}/v1/topics/${topic}/partitions/1/records?offset=0`, {
+      headers: { accept: MEDIA },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(MEDIA);
+    expect(res.headers.get("strata-next-offset")).toBe("3");
+    expect(res.headers.get("strata-high-watermark")).toBe("3");
+    expect(res.headers.get("strata-log-start-offset")).toBe("0");
+    const batch = decodeRecordBatch(new Uint8Array(await res.arrayBuffer()));
+    expect(batch.records.map((r) => [r.offset, r.key, r.value, r.headers])).toEqual(
+      records.map((r, i) => [i, r.key, r.value, r.headers]),
+    );
+    // the same records as JSON
+    const asJson = await api.get(`/v1/topics/${topic}/partitions/1/records?offset=0&encoding=base64`);
+    expect(asJson.body.records[2].value).toBe(b64(records[2]!.value));
+  });
+
+  it("rejects bytes that are not batches (400 naming the body) and batches on the topic route (415)", async () => {
+    const topic = await newTopic(1);
+    const garbage = await api.post(`/v1/topics/${topic}/partitions/0/records`, new Uint8Array([1, 2, 3]), {
+      "content-type": MEDIA,
+    });
+    expectProblem(garbage, 400);
+    expect(String(garbage.body.field)).toMatch(/^body/);
+    expectProblem(await api.post(`/v1/topics/${topic}/records`, new Uint8Array([1]), { "content-type": MEDIA }), 415);
+    expect((await api.get(`/v1/topics/${topic}`)).body.partitions[0].highWatermark).toBe(0);
   });
 });
