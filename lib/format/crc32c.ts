@@ -44,11 +44,11 @@ export function crc32c(bytes: Uint8Array, start = 0, end: number = bytes.length)
   if (start < 0 || end > bytes.length || start > end) {
     throw new RangeError(`crc32c range [${start}, ${end}) outside 0..${bytes.length}`);
   }
-  let crc = 0xffffffff;
+  let crc = -1; // 0xffffffff as an int32: keeps V8 on small-integer arithmetic
   let i = start;
   const end8 = end - ((end - start) & 7);
   while (i < end8) {
-    const a = (crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
+    const a = crc ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
     crc =
       T7[a & 0xff]! ^
       T6[(a >>> 8) & 0xff]! ^
@@ -61,5 +61,5 @@ export function crc32c(bytes: Uint8Array, start = 0, end: number = bytes.length)
     i += 8;
   }
   while (i < end) crc = T0[(crc ^ bytes[i++]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return ~crc >>> 0;
 }

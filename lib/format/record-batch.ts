@@ -108,6 +108,8 @@ export interface DecodeOptions {
   verifyCrc?: boolean;
   /** bound on the decompressed records section; default 64 MiB */
   maxUncompressedBytes?: number;
+  /** default true; false returns keys, values and header values as views into the (decompressed) input */
+  copy?: boolean;
 }
 
 export interface DecodedBatch {
@@ -379,10 +381,10 @@ function readLength(c: Cursor, what: string, allowNull: boolean): number {
   return len;
 }
 
-function readBytes(c: Cursor, what: string): Uint8Array | null {
+function readBytes(c: Cursor, what: string, copy: boolean): Uint8Array | null {
   const len = readLength(c, what, true);
   if (len < 0) return null;
-  const b = c.bytes.slice(c.pos, c.pos + len);
+  const b = copy ? c.bytes.slice(c.pos, c.pos + len) : c.bytes.subarray(c.pos, c.pos + len);
   c.pos += len;
   return b;
 }
@@ -413,7 +415,7 @@ function decodeUtf8(b: Uint8Array, start: number, end: number): string {
   }
 }
 
-function readHeaders(c: Cursor): RecordHeader[] {
+function readHeaders(c: Cursor, copy: boolean): RecordHeader[] {
   const count = readVarint(c);
   if (count < 0) throw new FormatError(`negative header count ${count}`);
   // Each header takes at least 2 bytes: checked before allocating anything sized by the count.
@@ -421,7 +423,7 @@ function readHeaders(c: Cursor): RecordHeader[] {
   const headers: RecordHeader[] = new Array(count);
   for (let h = 0; h < count; h++) {
     const name = readName(c);
-    headers[h] = { name, value: readBytes(c, "header value") };
+    headers[h] = { name, value: readBytes(c, "header value", copy) };
   }
   return headers;
 }
@@ -429,7 +431,8 @@ function readHeaders(c: Cursor): RecordHeader[] {
 /**
  * Decodes one batch (exactly one: trailing bytes are an error). Checks the CRC (unless `verifyCrc: false`), that the
  * records fill the section exactly, each record's declared length, the record count, and that offset deltas rise
- * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies.
+ * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies, unless
+ * `copy: false` asks for views into the input (no allocation per record: for callers that own the input buffer).
  * @example const { records } = decodeRecordBatch(bytes); records[0].offset
  */
 export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
@@ -446,6 +449,7 @@ export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}
   const records: DecodedRecord[] = new Array(count);
   const recordSizes: number[] = new Array(count);
   const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
+  const copy = options.copy !== false;
   const c = new Cursor(data, 0, data.length);
   let prevDelta = -1;
   for (let i = 0; i < count; i++) {
@@ -460,9 +464,9 @@ export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}
     const offsetDelta = readVarint(c);
     if (offsetDelta <= prevDelta) throw new FormatError(`record ${i} offsetDelta ${offsetDelta} does not rise`);
     prevDelta = offsetDelta;
-    const key = readBytes(c, "key");
-    const value = readBytes(c, "value");
-    const headers = readHeaders(c);
+    const key = readBytes(c, "key", copy);
+    const value = readBytes(c, "value", copy);
+    const headers = readHeaders(c, copy);
     if (c.pos !== recordEnd) {
       throw new FormatError(`record ${i} declares ${length} bytes but its fields take ${c.pos - (recordEnd - length)}`);
     }

@@ -230,7 +230,7 @@ function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean): StoredB
 
 /** Decodes one stored batch into records with their real offsets (and append time, where the topic uses it). */
 export function decodeStored(b: StoredBatch): FetchedRecord[] {
-  const { header, records } = decodeRecordBatch(b.bytes);
+  const { header, records } = decodeRecordBatch(b.bytes, { copy: false });
   const shift = b.base - header.baseOffset;
   return records.map((r) => ({
     offset: r.offset + shift,

@@ -305,7 +305,7 @@ export class Log implements LogService {
         const where = `${field}.batch[${b}]`;
         let decoded: ReturnType<typeof decodeRecordBatch>;
         try {
-          decoded = decodeRecordBatch(bytes.subarray(part.start, part.end));
+          decoded = decodeRecordBatch(bytes.subarray(part.start, part.end), { copy: false });
         } catch (e) {
           if (e instanceof FormatError) throw new InvalidArgumentError(where, e.message);
           throw e;

@@ -1,0 +1,146 @@
+/**
+ * [core] figures: produce and fetch throughput and latency on both backends (in process, no HTTP), the
+ * embedded backend against a plain sequential file append with the same fsync policy on the same disk, request
+ * counts per produce and fetch on AWS, and commits on one contended partition.
+ */
+import { open, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createLog } from "../lib/log/log.js";
+import { awsBackend, type BenchBackend, embeddedBackend, now, percentile, recordValue, round } from "./support.js";
+
+const RECORDS_PER_BATCH = 1000;
+const MiB = 1024 * 1024;
+
+async function throughput(backend: BenchBackend, batches: number) {
+  const log = createLog({ ledger: backend.ledger, store: backend.store });
+  const topic = `bench-${Date.now().toString(36)}`;
+  await log.createTopic(topic, 1);
+  const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
+    key: null,
+    value: recordValue(i),
+    partition: 0,
+  }));
+  await log.produce(topic, records.slice(0, 10)); // warm: cache the head
+  const latencies: number[] = [];
+  backend.counter?.reset();
+  const t0 = now();
+  for (let i = 0; i < batches; i++) {
+    const s = now();
+    await log.produce(topic, records);
+    latencies.push(now() - s);
+  }
+  const produceMs = now() - t0;
+  const produceRequests = backend.counter ? perOp(backend.counter.byOperation(), batches) : undefined;
+  const bytes = batches * RECORDS_PER_BATCH * 1024;
+
+  backend.counter?.reset();
+  let offset = 10;
+  let fetched = 0;
+  let fetches = 0;
+  const f0 = now();
+  while (fetched < batches * RECORDS_PER_BATCH) {
+    const read = await log.fetch(topic, 0, { offset, maxRecords: 10_000, maxBytes: MiB });
+    fetched += read.records.length;
+    offset = read.nextOffset;
+    fetches++;
+  }
+  const fetchMs = now() - f0;
+  const fetchRequests = backend.counter ? perOp(backend.counter.byOperation(), fetches) : undefined;
+  return {
+    produce: {
+      recordsPerSec: round((batches * RECORDS_PER_BATCH) / (produceMs / 1000), 0),
+      mbPerSec: round(bytes / MiB / (produceMs / 1000)),
+      p50Ms: round(percentile(latencies, 50)),
+      p99Ms: round(percentile(latencies, 99)),
+      requestsPerProduce: produceRequests,
+    },
+    fetch: {
+      recordsPerSec: round(fetched / (fetchMs / 1000), 0),
+      mbPerSec: round((fetched * 1024) / MiB / (fetchMs / 1000)),
+      fetches,
+      requestsPerFetch: fetchRequests,
+    },
+  };
+}
+
+function perOp(ops: Record<string, number>, n: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, round(v / n)]));
+}
+
+/** The physical limit: append 1 MiB and fdatasync, like the embedded backend's "always" policy. */
+async function rawAppend(dir: string, batches: number) {
+  const path = join(dir, "raw-append.bin");
+  const handle = await open(path, "a");
+  const chunk = new Uint8Array(RECORDS_PER_BATCH * 1024).fill(7);
+  const t0 = now();
+  for (let i = 0; i < batches; i++) {
+    await handle.write(chunk);
+    await handle.datasync();
+  }
+  const ms = now() - t0;
+  await handle.close();
+  await rm(path, { force: true });
+  return { mbPerSec: round((batches * chunk.length) / MiB / (ms / 1000)) };
+}
+
+async function contention(backend: BenchBackend, producers: number, commitsEach: number) {
+  const topic = `race-${producers}-${Date.now().toString(36)}`;
+  const attempts: number[] = [];
+  const logs = Array.from({ length: producers }, () =>
+    createLog({
+      ledger: backend.ledger,
+      store: backend.store,
+      options: { sequencer: { onAttempts: (a) => attempts.push(a) } },
+    }),
+  );
+  await logs[0]!.createTopic(topic, 1);
+  backend.counter?.reset();
+  const t0 = now();
+  await Promise.all(
+    logs.map(async (log) => {
+      for (let i = 0; i < commitsEach; i++)
+        await log.produce(topic, [{ key: null, value: recordValue(i), partition: 0 }]);
+    }),
+  );
+  const ms = now() - t0;
+  const commits = producers * commitsEach;
+  return {
+    producers,
+    commitsPerSec: round(commits / (ms / 1000), 0),
+    maxAttempts: Math.max(...attempts),
+    meanAttempts: round(attempts.reduce((a, b) => a + b, 0) / attempts.length),
+    ledgerWritesPerCommit: backend.counter ? round(backend.counter.count("TransactWriteItems") / commits) : undefined,
+  };
+}
+
+export async function benchCore(quick: boolean) {
+  const out: Record<string, unknown> = {};
+  const embedded = await embeddedBackend();
+  try {
+    const batches = quick ? 5 : 30;
+    const raw = await rawAppend(embedded.dir!, batches);
+    const emb = await throughput(embedded, batches);
+    out.embedded = {
+      ...emb,
+      rawAppendMbPerSec: raw.mbPerSec,
+      produceToRawAppendRatio: round(emb.produce.mbPerSec / raw.mbPerSec),
+      contention: [await contention(embedded, 1, quick ? 20 : 100), await contention(embedded, 8, quick ? 5 : 25)],
+    };
+  } finally {
+    await embedded.close();
+  }
+  const aws = await awsBackend();
+  try {
+    const emb = out.embedded as { produce: { mbPerSec: number }; fetch: { mbPerSec: number } };
+    const a = await throughput(aws, quick ? 3 : 10);
+    out.aws = {
+      ...a,
+      produceToEmbeddedRatio: round(a.produce.mbPerSec / emb.produce.mbPerSec),
+      fetchToEmbeddedRatio: round(a.fetch.mbPerSec / emb.fetch.mbPerSec),
+      contention: [await contention(aws, 1, quick ? 10 : 50), await contention(aws, 8, quick ? 3 : 10)],
+    };
+  } finally {
+    await aws.close();
+  }
+  return out;
+}
