@@ -4,12 +4,12 @@
  * - deterministic: members and partitions are visited in a fixed order and ties break by member id, so
  *   every coordinator (every Lambda) computes the same target from the same stored state;
  * - sticky: a member keeps every partition it holds that it still subscribes to, unless balance forces a move;
- * - balanced: it moves single partitions from a member with at least two more than another member that may
- *   take one until no such pair exists. Members with the same subscription can take each other's
- *   partitions, so their counts end up differing by at most one. Each move lowers the sum of squared counts,
- *   so the loop ends.
+ * - balanced: it moves partitions from a member with at least two more than another member that may take
+ *   them (half the difference at a time) until no such pair exists. Members with the same subscription can take each other's
+ *   partitions, so their counts end up differing by at most one. Each step lowers the sum of squared
+ *   counts, so the loop ends.
  */
-import { type PartitionKey, parseKey, partitionKey, sortKeys } from "./partitions.js";
+import { type PartitionKey, partitionKey } from "./partitions.js";
 
 export interface AssignorMember {
   memberId: string;
@@ -28,23 +28,30 @@ export function computeTarget(
   const ordered = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
   const subs = new Map(ordered.map((m) => [m.memberId, new Set(m.topics)]));
   const target: TargetAssignment = new Map(ordered.map((m) => [m.memberId, new Set<PartitionKey>()]));
+  // Every subscribed partition, in the one fixed order (topic, then partition); its index is its rank.
+  const topics = [...new Set(ordered.flatMap((m) => m.topics))].sort();
+  const rank = new Map<PartitionKey, number>();
+  const topicOf = new Map<PartitionKey, string>();
+  for (const topic of topics) {
+    for (let p = 0; p < (partitionCounts[topic] ?? 0); p++) {
+      const key = partitionKey(topic, p);
+      rank.set(key, rank.size);
+      topicOf.set(key, topic);
+    }
+  }
   const owner = new Map<PartitionKey, string>();
-  const exists = (key: PartitionKey) => {
-    const { topic, partition } = parseKey(key);
-    return partition < (partitionCounts[topic] ?? 0);
-  };
 
   // 1. Sticky: keep what each member holds and may still hold.
   for (const m of ordered) {
-    for (const key of sortKeys(m.current)) {
-      if (owner.has(key) || !exists(key) || !subs.get(m.memberId)!.has(parseKey(key).topic)) continue;
+    const mine = [...m.current].filter((k) => rank.has(k)).sort((a, b) => rank.get(a)! - rank.get(b)!);
+    for (const key of mine) {
+      if (owner.has(key) || !subs.get(m.memberId)!.has(topicOf.get(key)!)) continue;
       owner.set(key, m.memberId);
       target.get(m.memberId)!.add(key);
     }
   }
 
   // 2. Place every other subscribed partition on the least-loaded member that subscribes to its topic.
-  const topics = [...new Set(ordered.flatMap((m) => m.topics))].sort();
   for (const topic of topics) {
     const eligible = ordered.filter((m) => subs.get(m.memberId)!.has(topic));
     for (let p = 0; p < (partitionCounts[topic] ?? 0); p++) {
@@ -57,7 +64,7 @@ export function computeTarget(
   }
 
   // 3. Balance.
-  while (moveOne(ordered, subs, target)) {}
+  while (moveOne(ordered, subs, target, rank, topicOf)) {}
   return target;
 }
 
@@ -67,26 +74,33 @@ function leastLoaded(candidates: readonly AssignorMember[], target: TargetAssign
   return best;
 }
 
-/** Moves one partition from a most-loaded member to a least-loaded one that can take it; false when balanced. */
+/** Evens out one pair: a most-loaded member and a least-loaded one that can take its partitions; false when balanced. */
 function moveOne(
   ordered: readonly AssignorMember[],
   subs: ReadonlyMap<string, ReadonlySet<string>>,
   target: TargetAssignment,
+  rank: ReadonlyMap<PartitionKey, number>,
+  topicOf: ReadonlyMap<PartitionKey, string>,
 ): boolean {
   const size = (m: AssignorMember) => target.get(m.memberId)!.size;
+  // Stable sorts over id-ordered members: ties break by member id.
   const byLoadDesc = [...ordered].sort((a, b) => size(b) - size(a));
   const byLoadAsc = [...ordered].sort((a, b) => size(a) - size(b));
   for (const from of byLoadDesc) {
     for (const to of byLoadAsc) {
       if (size(to) + 2 > size(from)) break;
       const takes = subs.get(to.memberId)!;
-      // Move the last partition in order: the same choice on every coordinator.
-      const movable = sortKeys(target.get(from.memberId)!)
-        .reverse()
-        .find((key) => takes.has(parseKey(key).topic));
-      if (movable === undefined) continue;
-      target.get(from.memberId)!.delete(movable);
-      target.get(to.memberId)!.add(movable);
+      // Move the highest-ranked partitions the receiver may take, enough to even out this pair:
+      // the same choice on every coordinator.
+      const movable = [...target.get(from.memberId)!]
+        .filter((key) => takes.has(topicOf.get(key)!))
+        .sort((a, b) => rank.get(b)! - rank.get(a)!)
+        .slice(0, Math.floor((size(from) - size(to)) / 2));
+      if (movable.length === 0) continue;
+      for (const key of movable) {
+        target.get(from.memberId)!.delete(key);
+        target.get(to.memberId)!.add(key);
+      }
       return true;
     }
   }
