@@ -7,12 +7,14 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { benchCore } from "./core.js";
+import { benchHttp } from "./http.js";
 import { stopEmulators } from "./support.js";
 
 type Section = (quick: boolean) => Promise<Record<string, unknown>>;
 
 const sections: Record<string, Section> = {
   core: benchCore,
+  http: benchHttp,
 };
 
 async function main() {
