@@ -1,7 +1,9 @@
 /**
  * `npm start`: the local server. Configuration comes from the environment (README.md lists it):
- * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws).
+ * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws),
+ * STRATA_FSYNC (always | never).
  */
+import { parseFsyncPolicy } from "../storage/fsync.js";
 import { type Backend, startServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -12,7 +14,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT || "8080");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, not "${port}"`);
   const dataDir = process.env.STRATA_DATA_DIR || "./.strata";
-  const server = await startServer({ host: process.env.HOST || "127.0.0.1", port, dataDir, backend });
+  const fsync = parseFsyncPolicy(process.env.STRATA_FSYNC);
+  const server = await startServer({ host: process.env.HOST || "127.0.0.1", port, dataDir, backend, fsync });
 
   const where = backend === "embedded" ? `data in ${dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${backend} backend, ${where})`);

@@ -12,6 +12,7 @@ import type { LogService } from "../log/service.js";
 import { awsStorageFromEnv } from "../storage/aws-clients.js";
 import { openEmbeddedStorage } from "../storage/data-dir.js";
 import type { Ledger } from "../storage/ledger.js";
+import type { FsyncPolicy } from "../storage/fsync.js";
 import type { ObjectStore } from "../storage/object-store.js";
 
 export type Backend = "embedded" | "aws";
@@ -25,6 +26,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** default embedded */
   backend?: Backend;
+  /** embedded backend's fsync policy (STRATA_FSYNC); default "always": acknowledged writes survive a power cut */
+  fsync?: FsyncPolicy;
   /** the AWS backend's configuration (STRATA_BUCKET, STRATA_TABLE, AWS_*); default process.env */
   env?: Record<string, string | undefined>;
   limits?: Partial<Limits>;
@@ -47,7 +50,9 @@ interface OpenedStorage {
 }
 
 export async function openStorage(options: ServerOptions): Promise<OpenedStorage> {
-  if ((options.backend ?? "embedded") === "embedded") return openEmbeddedStorage(options.dataDir ?? "./.strata");
+  if ((options.backend ?? "embedded") === "embedded") {
+    return openEmbeddedStorage(options.dataDir ?? "./.strata", { fsync: options.fsync ?? "always" });
+  }
   const aws = awsStorageFromEnv(options.env ?? process.env);
   return {
     store: aws.store,
