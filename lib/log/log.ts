@@ -196,15 +196,16 @@ export class Log implements LogService {
     // Partition assignment: explicit, else Kafka's murmur2 of the key, else one sticky partition per request.
     let sticky: number | undefined;
     const byPartition = new Map<number, number[]>();
-    let partitionCount = topic.partitions;
+    let known = topic.partitions;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       let p: number;
       if (r.partition !== undefined) {
         p = r.partition;
-        if (p >= partitionCount)
-          partitionCount = (await this.topics.partition(topicName, p, `records[${i}].partition`)).partitions;
-        else if (!Number.isInteger(p) || p < 0) await this.topics.partition(topicName, p, `records[${i}].partition`);
+        // Anything not plainly inside the cached range is checked against fresh metadata (the topic may have grown).
+        if (!Number.isInteger(p) || p < 0 || p >= known) {
+          known = (await this.topics.partition(topicName, p, `records[${i}].partition`)).partitions;
+        }
       } else if (producer) {
         throw new InvalidArgumentError(
           `records[${i}].partition`,
