@@ -13,6 +13,9 @@ import { S3ObjectStore } from "./s3-object-store.js";
 
 /** A few attempts: enough to ride out a throttling burst, few enough to stay inside a Lambda/API timeout. */
 export const AWS_MAX_ATTEMPTS = 4;
+/** Time to open a connection, and the longest a socket may sit idle waiting for a response. */
+export const AWS_CONNECTION_TIMEOUT_MS = 3_000;
+export const AWS_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface AwsClientOptions {
   region?: string;
@@ -23,6 +26,8 @@ export interface AwsClientOptions {
   /** explicit credentials (emulators); default: the SDK's provider chain */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+  /** longest wait for a response on an open connection (default AWS_REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -36,6 +41,14 @@ export function createAwsClients(options: AwsClientOptions = {}): { s3: S3Client
     region: options.region ?? "us-east-1",
     retryMode: "standard",
     maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    // The SDK waits forever by default; a stuck connection must become a (retriable) TimeoutError well
+    // inside API Gateway's 30 s instead.
+    // (Without throwOnRequestTimeout the handler only logs a warning when requestTimeout passes.)
+    requestHandler: {
+      connectionTimeout: AWS_CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
   const s3 = new S3Client({
