@@ -54,6 +54,7 @@ function uniqueName(): string {
 export async function awsTestStorage(options: AwsTestStorageOptions = {}): Promise<AwsTestStorage> {
   const env = inject("aws");
   if (!env) throw new Error("no AWS endpoints: is test/support/global-setup.ts in vitest.config.ts globalSetup?");
+  if (env.error) throw new Error(`the AWS emulators did not start: ${env.error}`);
   const { s3, dynamodb } = createAwsClients({
     region: env.region,
     s3Endpoint: env.s3,

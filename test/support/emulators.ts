@@ -46,10 +46,16 @@ export async function startEmulators(env: Record<string, string | undefined> = p
   if (s3External && dynamodbExternal) {
     return { endpoints: { s3: s3External, dynamodb: dynamodbExternal }, emulated: false, stop: async () => {} };
   }
-  const [dynamodb, s3] = await Promise.all([
+  const started = await Promise.allSettled([
     dynamodbExternal ? external(dynamodbExternal) : startDynamoDbLocal(),
     s3External ? external(s3External) : startS3rver(),
   ]);
+  const [dynamodb, s3] = started.map((r) => (r.status === "fulfilled" ? r.value : undefined));
+  if (!dynamodb || !s3) {
+    // Do not leave the one that started running (it would keep vitest from exiting).
+    await Promise.allSettled([dynamodb?.stop(), s3?.stop()]);
+    throw started.find((r): r is PromiseRejectedResult => r.status === "rejected")?.reason;
+  }
   return {
     endpoints: { s3: s3.endpoint, dynamodb: dynamodb.endpoint },
     emulated: !s3External && !dynamodbExternal,
@@ -240,6 +246,9 @@ FilesystemStore.prototype.getObject = async function (bucket, key, options = {})
   return object;
 };
 
+// The parent holds our stdin open: when it goes away, even killed, so do we.
+process.stdin.on("end", () => process.exit(0)).resume();
+
 new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[2], vhostBuckets: false })
   .run()
   .then(({ port }) => process.stdout.write("PORT " + port + "\\n"), (e) => { console.error(e); process.exit(1); });
@@ -250,7 +259,7 @@ async function startS3rver(): Promise<Running> {
   const child = spawn(
     process.execPath,
     ["--openssl-legacy-provider", "-e", S3RVER_MAIN, dirname(require.resolve("s3rver/package.json")), directory],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
   const stop = async () => {
     await stopChild(child);
