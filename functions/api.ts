@@ -1,13 +1,16 @@
 /**
  * The Lambda entry point of the HTTP API (API Gateway HTTP API, payload format 2.0). It hands every event to
- * the same Hono app the local server runs. The S3 and DynamoDB adapters are built once per container, on the
- * first invocation: clients (and their connection pools) are reused by every later request, and a missing
- * variable (STRATA_BUCKET, STRATA_TABLE) shows up in the logs of a request rather than as a failed init.
+ * the same Hono app the local server runs. The S3 and DynamoDB adapters, and the log and group coordinator over
+ * them, are built once per container, on the first invocation: clients (and their connection pools) are reused
+ * by every later request, and a missing variable (STRATA_BUCKET, STRATA_TABLE) shows up in the logs of a
+ * request rather than as a failed init.
  */
 import { handle } from "hono/aws-lambda";
 import { createApp } from "../lib/api/app.js";
+import { GroupCoordinator } from "../lib/groups/coordinator.js";
 import { createLog } from "../lib/log/log.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
+import { systemClock } from "../lib/storage/clock.js";
 
 type ApiHandler = ReturnType<typeof handle>;
 
@@ -15,8 +18,12 @@ let built: ApiHandler | undefined;
 
 function build(): ApiHandler {
   const { store, ledger } = awsStorageFromEnv(process.env);
+  const log = createLog({ store, ledger });
+  // The coordinator keeps no state between calls (every decision is a conditional write on the group's item),
+  // so one per container is enough and any number of containers may serve one group.
+  const groups = new GroupCoordinator({ ledger, topics: log, clock: systemClock });
   // The default binary test base64-encodes every answer that is not text or JSON: binary fetches are.
-  return handle(createApp({ log: createLog({ store, ledger }) }));
+  return handle(createApp({ log, groups }));
 }
 
 export const handler: ApiHandler = (event, context) => {

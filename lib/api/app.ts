@@ -1,7 +1,8 @@
 /**
  * The one HTTP app. Served by @hono/node-server locally (lib/server) and by Hono's Lambda adapter in AWS
  * (functions/api.ts), so what the tests exercise locally is what runs in Lambda. Each route parses (zod),
- * calls the LogService and maps the answer; every error goes through problem.ts.
+ * calls the LogService or the group coordinator (groups.ts) and maps the answer; every error goes through
+ * problem.ts.
  */
 import { type Context, Hono } from "hono";
 import { InvalidArgumentError } from "../errors.js";
@@ -16,6 +17,7 @@ import {
   toProducerIdentity,
   trimToBudget,
 } from "./convert.js";
+import { type GroupService, groupRoutes } from "./groups.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { openApiDocument } from "./openapi.js";
 import { edgeKinds, errorResponse, problemFromError, problemOf, problemResponse } from "./problem.js";
@@ -31,6 +33,8 @@ import {
   updateTopicBody,
 } from "./schemas.js";
 
+export type { GroupService } from "./groups.js";
+
 /** RecordBatch v2 batches, concatenated (docs/FORMAT.md); for produce bodies and fetch answers. */
 export const BATCHES_MEDIA_TYPE = "application/vnd.strata.batches.v1";
 /** Response headers of a binary fetch: the partition's bounds travel beside the bytes. */
@@ -42,11 +46,18 @@ export const BOUND_HEADERS = {
 
 export interface AppDeps {
   log: LogService;
+  /** the consumer-group coordinator behind /v1/groups (lib/groups), over the same ledger as the log */
+  groups: GroupService;
   limits?: Partial<Limits>;
 }
 
+/**
+ * @example
+ * const log = createLog({ ledger, store });
+ * const app = createApp({ log, groups: new GroupCoordinator({ ledger, topics: log, clock: systemClock }) });
+ */
 export function createApp(deps: AppDeps): Hono {
-  const { log } = deps;
+  const { log, groups } = deps;
   const limits = resolveLimits(deps.limits);
   const app = new Hono();
   const produceSchema = produceBody(limits);
@@ -167,6 +178,8 @@ export function createApp(deps: AppDeps): Hono {
     trimToBudget(ok, limits.maxResponseBytes);
     return c.json({ partitions });
   });
+
+  groupRoutes(app, groups, (c) => jsonBody(c));
 
   app.notFound((c) => problemResponse(problemOf(edgeKinds.notFound, `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error) => {

@@ -2,7 +2,15 @@
  * The OpenAPI 3.1 document, written by hand so it reads like documentation; a test checks that every route
  * of the app appears in it and that the limits stated here are the limits the app enforces.
  */
+import {
+  DEFAULT_SESSION_TIMEOUT_MS,
+  MAX_COMMIT_PARTITIONS,
+  MAX_METADATA_LENGTH,
+  MAX_SESSION_TIMEOUT_MS,
+  MIN_SESSION_TIMEOUT_MS,
+} from "../groups/coordinator.js";
 import type { Limits } from "./limits.js";
+import { GROUP_NAME, MAX_SUBSCRIBED_TOPICS } from "./schemas.js";
 
 const BATCHES = "application/vnd.strata.batches.v1";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -21,9 +29,12 @@ const problems = (...statuses: number[]) =>
   );
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: "Malformed JSON, wrong types, invalid names, encodings or config; `field` names the member at fault",
-  404: "Unknown topic, partition or route",
+  404: "Unknown topic, partition, group or route",
   406: "Not acceptable",
-  409: "Conflict (topic exists, producer fenced, sequence out of order, concurrent modification)",
+  409:
+    "Conflict (topic exists, producer fenced, sequence out of order, concurrent modification; for groups: unknown " +
+    "or fenced member, whose problem carries `action: rejoin`, a partition the member does not own, a group with " +
+    "live members)",
   413: "Request body over the limit, or a record over the topic's max.message.bytes",
   415: "Unsupported content type",
   416: "Offset out of range; the problem carries logStartOffset and highWatermark",
@@ -217,8 +228,267 @@ export function openApiDocument(limits: Limits) {
           },
         },
       },
+      ...groupPaths(),
     },
-    components: { schemas: schemas(limits) },
+    components: { schemas: { ...schemas(limits), ...groupSchemas() } },
+  };
+}
+
+/** /v1/groups: Kafka-style consumer groups (docs/GROUPS.md). */
+function groupPaths() {
+  const group = pathParam("group", ref("GroupName"), "consumer group name");
+  const member = pathParam("memberId", ref("GroupName"), "the memberId the join answered");
+  const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
+  return {
+    "/v1/groups": {
+      get: {
+        operationId: "listGroups",
+        responses: {
+          "200": ok("group names", {
+            type: "object",
+            properties: { groups: { type: "array", items: ref("GroupName") } },
+          }),
+          ...problems(429, 503),
+        },
+      },
+    },
+    "/v1/groups/{group}": {
+      parameters: [group],
+      get: {
+        operationId: "describeGroup",
+        description: "State, group epoch, live members with their assignments, and per-partition offsets with lag.",
+        responses: { "200": ok("the group", ref("GroupDescription")), ...problems(400, 404, 429, 503) },
+      },
+      delete: {
+        operationId: "deleteGroup",
+        description: "Removes the group's state and commits; only while it has no live members (else 409).",
+        responses: { "204": { description: "deleted" }, ...problems(400, 404, 409, 429, 503) },
+      },
+    },
+    "/v1/groups/{group}/members": {
+      parameters: [group],
+      post: {
+        operationId: "joinGroup",
+        description:
+          "Joins the group (creating it). A join retried with the same memberId finds the same member. The member " +
+          "may own the listed partitions now and must heartbeat well within sessionTimeoutMs.",
+        requestBody: { required: true, content: json(ref("Join")) },
+        responses: { "200": ok("joined", ref("JoinResult")), ...problems(400, 409, 413, 415, 429, 503) },
+      },
+    },
+    "/v1/groups/{group}/members/{memberId}/heartbeat": {
+      parameters: [group, member],
+      post: {
+        operationId: "heartbeat",
+        description:
+          "Renews the member's lease and answers the partitions it may own now: it drops every partition not " +
+          "listed. 409 with `action: rejoin` when the member is unknown (left, expired) or fenced (stale epoch).",
+        requestBody: { required: true, content: json(ref("Heartbeat")) },
+        responses: { "200": ok("the member's assignment", ref("HeartbeatResult")), ...problems(400, 409, 413, 415) },
+      },
+    },
+    "/v1/groups/{group}/members/{memberId}": {
+      parameters: [group, member],
+      delete: {
+        operationId: "leaveGroup",
+        description: "The member's partitions are free at once. Leaving an unknown member is not an error.",
+        responses: { "204": { description: "left" }, ...problems(400, 429, 503) },
+      },
+    },
+    "/v1/groups/{group}/offsets": {
+      parameters: [group],
+      post: {
+        operationId: "commitOffsets",
+        description:
+          "All partitions or none. A member commit (memberId and memberEpoch) needs a live member at its epoch " +
+          "owning every partition, else 409. A standalone commit (neither) is allowed while the group has no live " +
+          "members. An offset is the next offset to read.",
+        requestBody: { required: true, content: json(ref("CommitOffsets")) },
+        responses: {
+          "200": ok("committed", {
+            type: "object",
+            properties: { offsets: { type: "array", items: ref("OffsetCommit") } },
+          }),
+          ...problems(400, 404, 409, 413, 415, 429, 503),
+        },
+      },
+      get: {
+        operationId: "fetchOffsets",
+        description: "Every partition of every subscribed or committed topic. An unknown group has no offsets.",
+        responses: {
+          "200": ok("offsets", {
+            type: "object",
+            properties: { offsets: { type: "array", items: ref("GroupOffset") } },
+          }),
+          ...problems(400, 429, 503),
+        },
+      },
+    },
+    "/v1/groups/{group}/offsets/reset": {
+      parameters: [group],
+      post: {
+        operationId: "resetOffsets",
+        description:
+          "Like kafka-consumer-groups --reset-offsets; only while the group has no live members (else 409). " +
+          "Default topics: those the group has commits for. An explicit offset is clamped into the partition's range.",
+        requestBody: { required: true, content: json(ref("ResetOffsets")) },
+        responses: {
+          "200": ok("the new offsets", {
+            type: "object",
+            properties: { offsets: { type: "array", items: ref("TopicPartitionOffset") } },
+          }),
+          ...problems(400, 404, 409, 413, 415, 429, 503),
+        },
+      },
+    },
+  };
+}
+
+function groupSchemas() {
+  const int = { type: "integer", minimum: 0 };
+  const nullableInt = { type: ["integer", "null"], minimum: 0 };
+  const topicPartition = { topic: ref("TopicName"), partition: int };
+  const partitions = { type: "array", items: ref("TopicPartition") };
+  return {
+    GroupName: {
+      type: "string",
+      pattern: GROUP_NAME.source,
+      not: { enum: [".", ".."] },
+      description: "group names and member ids: 1 to 249 characters of [a-zA-Z0-9._-], not '.' or '..'",
+    },
+    TopicPartition: {
+      type: "object",
+      additionalProperties: false,
+      required: ["topic", "partition"],
+      properties: topicPartition,
+    },
+    TopicPartitionOffset: {
+      type: "object",
+      properties: { ...topicPartition, offset: int },
+    },
+    Join: {
+      type: "object",
+      additionalProperties: false,
+      required: ["topics"],
+      properties: {
+        topics: { type: "array", minItems: 1, maxItems: MAX_SUBSCRIBED_TOPICS, items: ref("TopicName") },
+        sessionTimeoutMs: {
+          type: "integer",
+          minimum: MIN_SESSION_TIMEOUT_MS,
+          maximum: MAX_SESSION_TIMEOUT_MS,
+          default: DEFAULT_SESSION_TIMEOUT_MS,
+        },
+        memberId: { ...ref("GroupName"), description: "optional, client-chosen: makes a retried join safe" },
+      },
+    },
+    JoinResult: {
+      type: "object",
+      properties: {
+        memberId: ref("GroupName"),
+        memberEpoch: int,
+        assignments: { ...partitions, description: "the partitions the member may own now" },
+        sessionTimeoutMs: {
+          type: "integer",
+          description:
+            "the lease; the member keeps its partitions only until 2/3 of it after it sent its last successful " +
+            "heartbeat (docs/GROUPS.md)",
+        },
+      },
+    },
+    Heartbeat: {
+      type: "object",
+      additionalProperties: false,
+      required: ["memberEpoch", "owned"],
+      properties: {
+        memberEpoch: int,
+        owned: { ...partitions, description: "the partitions the member holds right now" },
+      },
+    },
+    HeartbeatResult: {
+      type: "object",
+      properties: {
+        memberEpoch: int,
+        assignments: { ...partitions, description: "drop every partition not listed" },
+      },
+    },
+    OffsetCommit: {
+      type: "object",
+      additionalProperties: false,
+      required: ["topic", "partition", "offset"],
+      properties: {
+        ...topicPartition,
+        offset: { ...int, description: "the next offset to read; at most the highWatermark" },
+        metadata: { type: "string", maxLength: MAX_METADATA_LENGTH },
+      },
+    },
+    CommitOffsets: {
+      type: "object",
+      additionalProperties: false,
+      required: ["offsets"],
+      properties: {
+        memberId: { ...ref("GroupName"), description: "with memberEpoch; both absent for a standalone commit" },
+        memberEpoch: int,
+        offsets: { type: "array", minItems: 1, maxItems: MAX_COMMIT_PARTITIONS, items: ref("OffsetCommit") },
+      },
+    },
+    GroupOffset: {
+      type: "object",
+      properties: {
+        ...topicPartition,
+        offset: { ...nullableInt, description: "committed next offset to read; null when none" },
+        metadata: { type: ["string", "null"] },
+        highWatermark: int,
+        lag: { ...nullableInt, description: "highWatermark - offset; null when nothing is committed" },
+      },
+    },
+    GroupMember: {
+      type: "object",
+      properties: {
+        memberId: ref("GroupName"),
+        memberEpoch: int,
+        topics: { type: "array", items: ref("TopicName") },
+        sessionTimeoutMs: int,
+        assignments: partitions,
+        revoking: { ...partitions, description: "taken away, not yet confirmed released" },
+        target: { ...partitions, description: "what the assignor wants the member to own once all has moved" },
+        leaseExpiresAt: { ...int, description: "server time, ms since the epoch" },
+      },
+    },
+    GroupDescription: {
+      type: "object",
+      properties: {
+        group: ref("GroupName"),
+        state: { enum: ["Empty", "Reconciling", "Stable"] },
+        groupEpoch: int,
+        members: { type: "array", items: ref("GroupMember") },
+        offsets: { type: "array", items: ref("GroupOffset") },
+      },
+    },
+    ResetOffsets: {
+      type: "object",
+      additionalProperties: false,
+      required: ["to"],
+      properties: {
+        to: {
+          oneOf: [
+            { enum: ["earliest", "latest"] },
+            {
+              type: "object",
+              additionalProperties: false,
+              required: ["timestamp"],
+              properties: { timestamp: { ...int, description: "first record at or after it, else the end" } },
+            },
+            {
+              type: "object",
+              additionalProperties: false,
+              required: ["offset"],
+              properties: { offset: { ...int, description: "clamped into [logStartOffset, highWatermark]" } },
+            },
+          ],
+        },
+        topics: { type: "array", minItems: 1, items: ref("TopicName") },
+      },
+    },
   };
 }
 
@@ -388,6 +658,10 @@ function schemas(limits: Limits) {
         status: { type: "integer" },
         detail: { type: "string" },
         field: { type: "string", description: "validation errors: the member at fault, e.g. records[2].value" },
+        action: {
+          type: "string",
+          description: "what the client must do next; `rejoin` for an unknown or fenced group member",
+        },
         logStartOffset: int,
         highWatermark: int,
       },

@@ -14,9 +14,25 @@ interface ProblemKind {
   status: number;
   slug: string;
   title: string;
+  /** what the client must do next, as the problem's `action` member (a stable word clients switch on) */
+  action?: string;
+  /** the same in words, appended to the detail */
+  recovery?: string;
 }
 
-const kind = (status: number, slug: string, title: string): ProblemKind => ({ status, slug, title });
+const kind = (status: number, slug: string, title: string, recovery?: Pick<ProblemKind, "action" | "recovery">) => ({
+  status,
+  slug,
+  title,
+  ...recovery,
+});
+
+/** An unknown or fenced member cannot be repaired by retrying: it must start over (docs/GROUPS.md). */
+const REJOIN = {
+  action: "rejoin",
+  recovery:
+    "To recover, rejoin: drop every partition without committing, then join again with POST /v1/groups/{group}/members.",
+};
 
 /**
  * code -> status. 5xx kinds never expose the error's message (it may name files, tables or buckets);
@@ -39,8 +55,8 @@ export const problemKinds: Record<ErrorCode, ProblemKind> = {
   UNKNOWN_PRODUCER: kind(409, "unknown-producer", "Unknown producer"),
   COMMIT_DEADLINE_EXCEEDED: kind(503, "unavailable", "Service unavailable"),
   CONCURRENT_MODIFICATION: kind(409, "concurrent-modification", "Concurrent modification"),
-  FENCED_MEMBER: kind(409, "fenced-member", "Member fenced"),
-  UNKNOWN_MEMBER: kind(409, "unknown-member", "Unknown member"),
+  FENCED_MEMBER: kind(409, "fenced-member", "Member fenced", REJOIN),
+  UNKNOWN_MEMBER: kind(409, "unknown-member", "Unknown member", REJOIN),
   NOT_OWNER: kind(409, "not-owner", "Not the owner"),
   GROUP_NOT_EMPTY: kind(409, "group-not-empty", "Group not empty"),
   // a storage condition that reached the edge means a lost race the domain did not absorb: retry
@@ -81,7 +97,8 @@ export function problemFromError(error: unknown): Problem {
   if (!isStrataError(error)) return problemOf(problemKinds.INTERNAL, "An internal error occurred.");
   const k = problemKinds[error.code] ?? problemKinds.INTERNAL;
   if (k.status >= 500) return problemOf(k, GENERIC_5XX_DETAIL);
-  return problemOf(k, error.message, publicDetails(error));
+  const detail = k.recovery ? `${error.message}. ${k.recovery}` : error.message;
+  return problemOf(k, detail, { ...publicDetails(error), ...(k.action ? { action: k.action } : {}) });
 }
 
 /** The error's details as extension members: JSON primitives only, never overriding standard members. */

@@ -5,6 +5,13 @@
  */
 import { z } from "zod";
 import { InvalidArgumentError } from "../errors.js";
+import {
+  MAX_COMMIT_PARTITIONS,
+  MAX_METADATA_LENGTH,
+  MAX_SESSION_TIMEOUT_MS,
+  MIN_SESSION_TIMEOUT_MS,
+} from "../groups/coordinator.js";
+import type { ResetTarget } from "../groups/types.js";
 import type { Limits } from "./limits.js";
 
 export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -98,6 +105,85 @@ export const binaryProduceQuery = z.strictObject({
   producerEpoch: decimal("producerEpoch").optional(),
   baseSequence: decimal("baseSequence").optional(),
 });
+
+/**
+ * Group names and member ids are URL path segments and ledger keys. Kafka allows almost any string for a
+ * group; Strata keeps Kafka's topic-name rule for both (1-249 of [a-zA-Z0-9._-]), which needs no escaping
+ * anywhere, and refuses "." and "..", which URL clients resolve as path steps before sending.
+ */
+export const GROUP_NAME = TOPIC_NAME;
+const safeName = (what: string) =>
+  z
+    .string()
+    .regex(GROUP_NAME, `a ${what} is 1 to 249 characters of [a-zA-Z0-9._-]`)
+    .refine((n) => n !== "." && n !== "..", `a ${what} cannot be '.' or '..'`);
+export const groupName = safeName("group name");
+export const memberIdName = safeName("memberId");
+
+/** Bounds one subscription; a larger one would also crowd the group's one state item (docs/GROUPS.md). */
+export const MAX_SUBSCRIBED_TOPICS = 1_000;
+
+const topicPartition = z.strictObject({ topic: topicName, partition: nonNegative });
+
+export const joinBody = z.strictObject({
+  topics: z.array(topicName).min(1).max(MAX_SUBSCRIBED_TOPICS),
+  sessionTimeoutMs: z.number().int().min(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).optional(),
+  memberId: memberIdName.optional(),
+});
+
+export const heartbeatBody = z.strictObject({
+  memberEpoch: nonNegative,
+  owned: z.array(topicPartition),
+});
+
+/** A member commit names both memberId and memberEpoch; a standalone commit (assign() mode) names neither. */
+export const commitBody = z
+  .strictObject({
+    memberId: memberIdName.optional(),
+    memberEpoch: nonNegative.optional(),
+    offsets: z
+      .array(
+        z.strictObject({
+          topic: topicName,
+          partition: nonNegative,
+          offset: nonNegative,
+          metadata: z.string().max(MAX_METADATA_LENGTH).optional(),
+        }),
+      )
+      .min(1)
+      .max(MAX_COMMIT_PARTITIONS),
+  })
+  .superRefine((body, ctx) => {
+    if (body.memberId !== undefined && body.memberEpoch === undefined) {
+      ctx.addIssue({ code: "custom", path: ["memberEpoch"], message: "required with a memberId" });
+    } else if (body.memberId === undefined && body.memberEpoch !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["memberId"], message: "required with a memberEpoch" });
+    }
+  });
+
+const RESET_TARGETS = 'must be "earliest", "latest", {"timestamp": ms} or {"offset": n}';
+const resetName = z.enum(["earliest", "latest"], { error: RESET_TARGETS });
+/** `{timestamp}` or `{offset}`: one object with exactly one of the two. */
+const resetPoint = z
+  .strictObject({ timestamp: nonNegative.optional(), offset: nonNegative.optional() })
+  .refine((p) => (p.timestamp === undefined) !== (p.offset === undefined), "exactly one of timestamp or offset");
+
+/**
+ * `to` is picked by its JSON type rather than with z.union, whose failure names only `to`: this way a bad
+ * `to.offset` is reported as `to.offset`.
+ */
+export const resetBody = z
+  .strictObject({ to: z.unknown(), topics: z.array(topicName).min(1).optional() })
+  .transform((body, ctx) => {
+    const schema = typeof body.to === "object" && body.to !== null && !Array.isArray(body.to) ? resetPoint : resetName;
+    const result = schema.safeParse(body.to);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ["to", ...issue.path] } as never);
+      return z.NEVER;
+    }
+    const to = result.data as ResetTarget;
+    return body.topics === undefined ? { to } : { to, topics: body.topics };
+  });
 
 /** zod path -> "records[2].value" */
 export function fieldPath(path: readonly PropertyKey[]): string {

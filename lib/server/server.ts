@@ -7,12 +7,14 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.js";
 import type { Limits } from "../api/limits.js";
+import { GroupCoordinator } from "../groups/coordinator.js";
 import { createLog } from "../log/log.js";
 import type { LogService } from "../log/service.js";
 import { awsStorageFromEnv } from "../storage/aws-clients.js";
+import { type Clock, systemClock } from "../storage/clock.js";
 import { openEmbeddedStorage } from "../storage/data-dir.js";
-import type { Ledger } from "../storage/ledger.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
+import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 
 export type Backend = "embedded" | "aws";
@@ -33,12 +35,16 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** how long close() lets in-flight requests (long polls) finish before cutting them; default 1000 ms */
   closeGraceMs?: number;
+  /** the group coordinator's clock (leases, commit times); default the system clock; tests pass a ManualClock */
+  clock?: Clock;
 }
 
 export interface RunningServer {
   /** http://host:port, without a trailing slash */
   url: string;
   log: LogService;
+  /** the consumer-group coordinator behind /v1/groups */
+  groups: GroupCoordinator;
   /** stops accepting, lets in-flight requests finish (bounded), then closes the log and the storage */
   close(): Promise<void>;
 }
@@ -73,7 +79,9 @@ export async function openStorage(options: ServerOptions): Promise<OpenedStorage
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const storage = await openStorage(options);
   const log = createLog({ ledger: storage.ledger, store: storage.store });
-  const app = createApp({ log, limits: options.limits });
+  // Stateless over the ledger, like the log: a second server (or a Lambda) on the same storage agrees with it.
+  const groups = new GroupCoordinator({ ledger: storage.ledger, topics: log, clock: options.clock ?? systemClock });
+  const app = createApp({ log, groups, limits: options.limits });
   const host = options.host ?? "127.0.0.1";
   let server: ReturnType<typeof serve>;
   try {
@@ -94,7 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     })();
     return closing;
   };
-  return { url, log, close };
+  return { url, log, groups, close };
 }
 
 function listen(fetch: Parameters<typeof serve>[0]["fetch"], hostname: string, port: number) {

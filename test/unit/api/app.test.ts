@@ -7,21 +7,24 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../../lib/api/app.js";
+import { createApp, type GroupService } from "../../../lib/api/app.js";
 import { type FetchJson, trimToBudget } from "../../../lib/api/convert.js";
 import { defaultLimits } from "../../../lib/api/limits.js";
 import { openApiDocument } from "../../../lib/api/openapi.js";
 import { problemKinds } from "../../../lib/api/problem.js";
 import { type ErrorCode, StrataError } from "../../../lib/errors.js";
+import { fencedMember, notOwner, unknownMember } from "../../../lib/groups/errors.js";
 import type { LogService } from "../../../lib/log/service.js";
 
 let nextError: unknown;
-const throwing = new Proxy({} as LogService, {
-  get: () => async () => {
-    throw nextError;
-  },
-});
-const app = createApp({ log: throwing });
+/** A stand-in whose every method throws `nextError`. */
+const throwing = <T extends object>() =>
+  new Proxy({} as T, {
+    get: () => async () => {
+      throw nextError;
+    },
+  });
+const app = createApp({ log: throwing<LogService>(), groups: throwing<GroupService>() });
 let server: ReturnType<typeof serve>;
 let url: string;
 
@@ -33,10 +36,11 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-async function answerTo(error: unknown) {
+async function answerTo(error: unknown, path = "/v1/topics/orders") {
   nextError = error;
-  const res = await fetch(`${url}/v1/topics/orders`);
-  return { status: res.status, headers: res.headers, body: await res.json() };
+  const res = await fetch(`${url}${path}`);
+  // biome-ignore lint/suspicious/noExplicitAny: problem bodies of any shape; the tests assert on them
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
 describe("error mapping", () => {
@@ -84,6 +88,49 @@ describe("error mapping", () => {
   });
 });
 
+describe("group errors", () => {
+  const groupPath = "/v1/groups/billing/offsets";
+
+  it("an unknown member is a 409 whose action and detail say to rejoin", async () => {
+    const res = await answerTo(unknownMember("billing", "m-1"), groupPath);
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    expect(res.body).toMatchObject({
+      type: "urn:strata:problem:unknown-member",
+      action: "rejoin",
+      group: "billing",
+      memberId: "m-1",
+    });
+    expect(res.body.detail).toMatch(/rejoin: drop every partition without committing, then join again/);
+  });
+
+  it("a fenced member is a 409 with action rejoin and both epochs", async () => {
+    const res = await answerTo(fencedMember("billing", "m-1", 3, 5), groupPath);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({
+      type: "urn:strata:problem:fenced-member",
+      action: "rejoin",
+      memberEpoch: 3,
+      currentEpoch: 5,
+    });
+    expect(res.body.detail).toContain("rejoin");
+  });
+
+  it("not owning a partition is a 409 naming it (the member heartbeats, it need not rejoin)", async () => {
+    const res = await answerTo(notOwner("billing", "m-1", "orders", 2), groupPath);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ type: "urn:strata:problem:not-owner", topic: "orders", partition: 2 });
+    expect(res.body.action).not.toBe("rejoin");
+  });
+
+  it("group-not-empty is a 409 and group-not-found a 404", async () => {
+    expect((await answerTo(new StrataError("GROUP_NOT_EMPTY", "busy"), "/v1/groups/billing")).status).toBe(409);
+    const missing = await answerTo(new StrataError("GROUP_NOT_FOUND", "gone"), "/v1/groups/billing");
+    expect(missing.status).toBe(404);
+    expect(missing.body.type).toBe("urn:strata:problem:group-not-found");
+  });
+});
+
 describe("response budget", () => {
   const record = (offset: number, size: number) => ({
     offset,
@@ -124,6 +171,19 @@ describe("response budget", () => {
   });
 });
 
+/** The routes issue 4 asks for, exactly. */
+const GROUP_ROUTES = [
+  "POST /v1/groups/:group/members",
+  "POST /v1/groups/:group/members/:memberId/heartbeat",
+  "DELETE /v1/groups/:group/members/:memberId",
+  "POST /v1/groups/:group/offsets",
+  "GET /v1/groups/:group/offsets",
+  "GET /v1/groups",
+  "GET /v1/groups/:group",
+  "DELETE /v1/groups/:group",
+  "POST /v1/groups/:group/offsets/reset",
+];
+
 describe("OpenAPI document", () => {
   const doc = openApiDocument(defaultLimits);
 
@@ -131,7 +191,8 @@ describe("OpenAPI document", () => {
     expect(doc.openapi).toBe("3.1.0");
     const paths = doc.paths as Record<string, Record<string, unknown>>;
     const routes = app.routes.filter((r) => r.method !== "ALL");
-    expect(routes.length).toBeGreaterThanOrEqual(12);
+    expect(routes.length).toBeGreaterThanOrEqual(21);
+    for (const route of GROUP_ROUTES) expect(routes.map((r) => `${r.method} ${r.path}`)).toContain(route);
     for (const r of routes) {
       const path = r.path.replace(/:([a-zA-Z]+)/g, "{$1}");
       expect(paths[path], path).toBeDefined();
