@@ -12,6 +12,7 @@
  * One in-process lock orders message processing against rebalances: a handler call and a reconciliation never
  * overlap, so a revoked partition's last committed offset is exactly the last record its handler completed.
  */
+import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
 import {
   ClosedError,
@@ -23,7 +24,7 @@ import {
 } from "./errors.js";
 import { type HttpClient, seg } from "./http.js";
 import type { Message } from "./records.js";
-import { backoffMs, sleep } from "./retry.js";
+import { backoffMs, sleep, withRetries } from "./retry.js";
 
 /** Where to start a partition: an offset, the log's start or end, or the first record at or after a time. */
 export type StartPosition = number | "earliest" | "latest" | { timestamp: number };
@@ -111,6 +112,13 @@ interface FetchedPartition {
 interface WireHeader {
   name: string;
   value: string | null;
+}
+
+interface JoinAnswer {
+  memberId: string;
+  memberEpoch: number;
+  assignments: TopicPartition[];
+  sessionTimeoutMs?: number;
 }
 
 interface Membership {
@@ -479,15 +487,18 @@ export class Consumer {
   }
 
   private async join(): Promise<void> {
-    const sentAt = Date.now();
-    const r = await this.http.json<{
-      memberId: string;
-      memberEpoch: number;
-      assignments: TopicPartition[];
-      sessionTimeoutMs?: number;
-    }>("POST", `${this.groupPath()}/members`, {
-      json: { topics: this.topics, sessionTimeoutMs: this.sessionTimeoutMs },
-    });
+    // A client-chosen member id: a join retried after a lost answer finds the member it created (KIP-1082).
+    const memberId = randomUUID();
+    let sentAt = Date.now();
+    const r = await withRetries(
+      () => {
+        sentAt = Date.now();
+        return this.http.json<JoinAnswer>("POST", `${this.groupPath()}/members`, {
+          json: { topics: this.topics, sessionTimeoutMs: this.sessionTimeoutMs, memberId },
+        });
+      },
+      { shouldStop: () => this.stopping, maxBackoffMs: 1000 },
+    );
     const session = r.sessionTimeoutMs ?? this.sessionTimeoutMs;
     this.member = {
       memberId: r.memberId,

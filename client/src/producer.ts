@@ -306,10 +306,11 @@ export class Producer {
       contentType: BATCHES_MEDIA_TYPE,
       query,
     });
-    return answer.offsets.map((o) => {
-      if ("error" in o) throw errorFromProblem(o.error.status, o.error);
-      return o.offset;
-    });
+    // The binary path answers one entry per batch (its base offset); record i of the batch is at base + i.
+    const first = answer.offsets[0];
+    if (first === undefined) throw new StrataClientError("internal", "the produce answer has no offsets");
+    if ("error" in first) throw errorFromProblem(first.error.status, first.error);
+    return batch.map((_, i) => first.offset + i);
   }
 
   private producerIdentity(): Promise<Identity> {
