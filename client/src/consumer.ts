@@ -54,6 +54,8 @@ export interface ConsumerOptions {
   onRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
   /** partitions taken away without a chance to commit (fenced, session expired) */
   onLost?: (partitions: TopicPartition[]) => void | Promise<void>;
+  /** before each commit request (for audit logs: a crash between the two leaves the commit's outcome unknown) */
+  onCommitting?: (offsets: OffsetCommit[]) => void;
   /** after each successful commit */
   onCommit?: (offsets: OffsetCommit[]) => void;
   /** a fetch found a partition at its end (like librdkafka's partition EOF); for `strata consume -e` */
@@ -282,6 +284,7 @@ export class Consumer {
       body.memberId = m.memberId;
       body.memberEpoch = m.memberEpoch;
     }
+    this.options.onCommitting?.(list);
     await this.http.json("POST", `/v1/groups/${seg(group)}/offsets`, { json: body });
     for (const o of list) {
       const st = this.owned.get(key(o));
