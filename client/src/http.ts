@@ -90,10 +90,16 @@ export class HttpClient {
 /** Path segments are always encoded: a topic or group name never changes the route. */
 export const seg = (s: string | number): string => encodeURIComponent(String(s));
 
+/** The most specific reason in the cause chain: undici wraps the socket error (ECONNREFUSED...) in "fetch failed". */
 function describeCause(cause: unknown): string {
-  const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
-  if (inner?.code) return `${inner.code}${inner.message ? ` (${inner.message})` : ""}`;
-  return cause instanceof Error ? cause.message : String(cause);
+  let reason = cause instanceof Error ? cause.message : String(cause);
+  for (let c = (cause as { cause?: unknown })?.cause; c; c = (c as { cause?: unknown }).cause) {
+    const e = c as { code?: string; message?: string; errors?: { message?: string }[] };
+    if (e.code) return `${e.code}${e.message ? ` (${e.message})` : ""}`;
+    if (e.errors?.[0]?.message) return e.errors[0].message;
+    if (e.message) reason = e.message;
+  }
+  return reason;
 }
 
 async function errorFromResponse(response: Response, method: string, path: string): Promise<StrataClientError> {

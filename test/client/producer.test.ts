@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionForKey } from "../../client/src/codec.js";
 import { ProblemError, Strata, StrataClientError } from "../../client/src/index.js";
-import { type FaultProxy, readAllRecords, startFaultProxy, startTestServer, type TestServer } from "./support.js";
+import { readAllRecords, startFaultProxy, startTestServer, type TestServer } from "./support.js";
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -193,7 +193,7 @@ describe("admin", () => {
   });
 
   it("reports an unreachable server as a retriable network error", async () => {
-    const admin = new Strata({ url: "http://127.0.0.1:1", requestTimeoutMs: 2000 }).admin();
+    const admin = new Strata({ url: "http://127.0.0.1:2", requestTimeoutMs: 2000 }).admin();
     const error = await admin.createTopic("x").catch((e) => e);
     expect(error).toMatchObject({ code: "network", retriable: true });
   });
