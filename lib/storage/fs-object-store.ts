@@ -58,7 +58,8 @@ export class FsObjectStore implements ObjectStore {
     const dir = dirname(path);
     // A concurrent delete may prune the directory between mkdir and open: recreate and retry.
     for (let attempt = 0; ; attempt++) {
-      await this.ensureDir(dir, key);
+      // A directory this process made durable exists (a delete that prunes it forgets it first).
+      if (attempt > 0 || !this.durableDirs.has(dir)) await this.ensureDir(dir, key);
       try {
         await this.writeDurably(dir, path, body);
         break;
