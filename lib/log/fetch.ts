@@ -6,7 +6,13 @@
  */
 import { OffsetOutOfRangeError, StrataError } from "../errors.js";
 import { FormatError } from "../format/errors.js";
-import { decodeRecordBatch, splitBatches, withBaseOffset, withLogAppendTime } from "../format/record-batch.js";
+import {
+  decodeRecordBatch,
+  splitBatches,
+  verifyBatchCrc,
+  withBaseOffset,
+  withLogAppendTime,
+} from "../format/record-batch.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import { type BatchEntry, entryFromItem, headFromAttrs, type PartitionHead, type TopicRecord } from "./entries.js";
@@ -241,8 +247,12 @@ export function decodeStored(b: StoredBatch): FetchedRecord[] {
   }));
 }
 
-/** The batch as a Kafka client expects it: real base offset, append time applied. */
+/**
+ * The batch as a Kafka client expects it: real base offset, append time applied. Its CRC is checked first: the
+ * server never hands out a batch it could know is damaged (withLogAppendTime checks it too, before re-sealing).
+ */
 export function wireBytes(b: StoredBatch): Uint8Array {
+  if (b.entry.appendTime === undefined) verifyBatchCrc(b.bytes);
   const stamped = withBaseOffset(b.bytes, b.base);
   return b.entry.appendTime === undefined ? stamped : withLogAppendTime(stamped, b.entry.appendTime);
 }

@@ -115,6 +115,44 @@ describe.each(backends)("produce under injected faults on $name", (backend) => {
     expect(await contents(topic, 1)).toEqual([["once", "twice"]]);
   });
 
+  it("a corrupted object is reported as corrupt data, never served as wrong records", async () => {
+    const topic = topicName();
+    const log = createLog({ ledger: storage.ledger, store: storage.store });
+    const d = await log.createTopic(topic, 2);
+    await log.produce(topic, [
+      { key: enc.encode("k"), value: enc.encode("precious"), partition: 0 },
+      { key: enc.encode("k"), value: enc.encode("intact"), partition: 1 },
+    ]);
+    const [entry] = await storage.ledger.query(`b#${d.id}#0`);
+    const object = String(entry!.attrs.object);
+    const pos = Number(entry!.attrs.pos);
+    const bytes = await storage.store.get(object);
+    for (const at of [pos + 30, pos + Number(entry!.attrs.len) - 2]) {
+      // Flip one bit inside partition 0's batch (past the CRC field), as a failing disk or a bad copy would.
+      const damaged = bytes.slice();
+      damaged[at]! ^= 0x10;
+      await storage.store.put(object, damaged);
+      await expect(log.fetch(topic, 0, { offset: 0 })).rejects.toMatchObject({
+        code: "CORRUPT_DATA",
+        retriable: false,
+      });
+      await expect(log.fetchBatches(topic, 0, { offset: 0 })).rejects.toBeInstanceOf(StrataError);
+      // Only the damaged partition fails; the other one's batch in the same object still reads.
+      const many = await log.fetchMany(
+        [
+          { topic, partition: 0, offset: 0 },
+          { topic, partition: 1, offset: 0 },
+        ],
+        {},
+      );
+      expect(many[0]).toMatchObject({ error: { code: "CORRUPT_DATA" } });
+      expect(many[1] && "records" in many[1] && many[1].records.map((r) => dec.decode(r.value!))).toEqual(["intact"]);
+    }
+    // Truncated: shorter than the index says.
+    await storage.store.put(object, bytes.subarray(0, pos + 20));
+    await expect(log.fetch(topic, 0, { offset: 0 })).rejects.toBeInstanceOf(StrataError);
+  });
+
   it("offsets are never reused after every index entry is gone (tansu #241)", async () => {
     const topic = topicName();
     const log = createLog({ ledger: storage.ledger, store: storage.store });
