@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { benchCore } from "./core.js";
 import { benchHttp } from "./http.js";
+import { benchSdk } from "./sdk.js";
 import { stopEmulators } from "./support.js";
 
 type Section = (quick: boolean) => Promise<Record<string, unknown>>;
@@ -15,6 +16,7 @@ type Section = (quick: boolean) => Promise<Record<string, unknown>>;
 const sections: Record<string, Section> = {
   core: benchCore,
   http: benchHttp,
+  sdk: benchSdk,
 };
 
 async function main() {
