@@ -29,7 +29,11 @@ export async function readAll(log: Log, topic: string, partition = 0, maxRecords
       });
     }
     if (r.nextOffset >= r.highWatermark) break;
-    r = await log.fetch(topic, partition, { offset: r.nextOffset, maxRecords });
+    const from = r.nextOffset;
+    r = await log.fetch(topic, partition, { offset: from, maxRecords });
+    if (r.records.length === 0 && r.nextOffset <= from) {
+      throw new Error(`fetch from ${from} made no progress (highWatermark ${r.highWatermark})`);
+    }
   }
   return { records: out, logStartOffset: first.logStartOffset, highWatermark: r.highWatermark };
 }
