@@ -238,11 +238,14 @@ it("two groups of member processes each process every order event, and a SIGKILL
   const events: Event[] = [];
   let killedAt: number | undefined;
   const producing = produceUntil(events, () => killedAt !== undefined && events.length >= killedAt + 80);
-  await until("the victim to hold uncommitted records", async () => {
+  // Aim for a kill with work in flight; after a while take any moment (the checks below are exact either way).
+  const aimUntil = Date.now() + 15_000;
+  await until("the victim to process records", async () => {
     const lines = await linesOf(victim);
     const records = lines.filter((l) => l.type === "record");
     const lastAck = lines.findLastIndex((l) => l.type === "commit");
-    return records.length >= 8 && lines.slice(lastAck + 1).some((l) => l.type === "record") ? true : undefined;
+    const uncommitted = lines.slice(lastAck + 1).filter((l) => l.type === "record").length;
+    return records.length >= 8 && (uncommitted >= 2 || Date.now() > aimUntil) ? true : undefined;
   });
   const killTime = Date.now();
   victim.child.kill("SIGKILL");
@@ -334,15 +337,11 @@ it("two groups of member processes each process every order event, and a SIGKILL
         .flatMap(([, lines]) =>
           lines.filter((l) => l.type === "assigned" && l.partition === partition && l.t > killTime),
         );
-      expect(
-        takeovers.map((l) => l.from),
-        `partition ${partition} taken over`,
-      ).toEqual([matching[0]]);
+      expect(takeovers, `partition ${partition} taken over once`).toHaveLength(1);
+      expect(matching, `partition ${partition} taken over at its last commit`).toContain(takeovers[0]!.from);
     }
-    console.info(
-      `${group}: ${events.length} events, ${duplicates.length} processed twice (the killed member's uncommitted tail)`,
-    );
     const notVictims = [...duplicated].filter((k) => !candidates.has(Number(k.split("/")[0])));
     expect(notVictims, `duplicates outside the victim's partitions\n${context}`).toEqual([]);
+    console.info(`${group}: ${events.length} events, ${duplicates.length} processed twice (the killed member's tail)`);
   }
-});
+}, 150_000);
