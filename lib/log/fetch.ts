@@ -36,6 +36,8 @@ interface StoredBatch {
   base: number;
   last: number;
   entry: BatchEntry;
+  /** the entry's final batch: a reader that took all of it has read through entry.last (gaps included) */
+  endsEntry: boolean;
 }
 
 export interface ReadResult {
@@ -154,7 +156,7 @@ export class Reader {
 
   /** Reads the byte ranges of the entries: contiguous entries in one object become one GET. */
   private async loadBatches(entries: BatchEntry[], offset: number, maxBytes: number): Promise<StoredBatch[]> {
-    const groups: { object: string; start: number; end: number; entries: BatchEntry[] }[] = [];
+    const groups: { object: string; start: number; end: number; entries: BatchEntry[]; whole: boolean }[] = [];
     for (const e of entries) {
       let start = e.pos;
       let end = e.pos + e.len;
@@ -169,7 +171,7 @@ export class Reader {
       if (g && g.object === e.object && g.end === start && !e.index) {
         g.end = end;
         g.entries.push(e);
-      } else groups.push({ object: e.object, start, end, entries: [e] });
+      } else groups.push({ object: e.object, start, end, entries: [e], whole: end === e.pos + e.len });
     }
     const parts = await Promise.all(groups.map((g) => this.store.get(g.object, { start: g.start, end: g.end })));
     const out: StoredBatch[] = [];
@@ -180,7 +182,7 @@ export class Reader {
         const regionStart = at;
         const regionEnd = e.index ? bytes.length : at + e.len;
         at = regionEnd;
-        out.push(...splitEntry(bytes.subarray(regionStart, regionEnd), e, !!e.index));
+        out.push(...splitEntry(bytes.subarray(regionStart, regionEnd), e, !!e.index, g.whole));
       }
     });
     return out;
@@ -202,7 +204,7 @@ function pickEntries(entries: BatchEntry[], limits: ReadLimits): BatchEntry[] {
 }
 
 /** Splits an entry's bytes into batches and works out each batch's real offsets. */
-function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean): StoredBatch[] {
+function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean, reachesEnd: boolean): StoredBatch[] {
   const out: StoredBatch[] = [];
   let running = e.base;
   let parts: ReturnType<typeof splitBatches>;
@@ -222,12 +224,13 @@ function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean): StoredB
       throw new StrataError("UNAVAILABLE", "segment read too short for one batch; retry", { retriable: true });
     }
   } else parts = splitBatches(bytes);
-  for (const { header, start, end } of parts) {
+  parts.forEach(({ header, start, end }, i) => {
     const base = e.stamped ? header.baseOffset : running;
     const last = base + header.lastOffsetDelta;
     running = last + 1;
-    out.push({ bytes: bytes.subarray(start, end), base, last, entry: e });
-  }
+    const endsEntry = reachesEnd && i === parts.length - 1 && end === bytes.length;
+    out.push({ bytes: bytes.subarray(start, end), base, last, entry: e, endsEntry });
+  });
   if (!e.stamped && !partial && running !== e.last + 1) {
     throw new FormatError(`index entry ${e.base}-${e.last} does not match its batches (they end at ${running - 1})`);
   }

@@ -10,6 +10,8 @@
  *                                            referenced without scanning the index
  *   ps#<topicId>#<partition> / <producerId>  idempotent producer state (last 5 batches' sequences), with a ttl
  *   producer / <producerId>                  producer id claims; txn / <transactionalId>: id and epoch
+ *   mdue / <at:20>#<topicId>#<partition>     "maintenance has work here from time <at>": written by produce every
+ *                                            DUE_EVERY offsets, and by maintenance for work it schedules itself
  *
  * Index entries are keyed by their LAST offset, so one ascending query from `offset` finds the entry holding
  * that offset first (or, inside a compaction gap, the next one) and the entries after it: one request, whatever
@@ -39,6 +41,17 @@ export const producerStateKey = (topicId: string, partition: number, producerId:
 });
 export const producerClaimKey = (producerId: number) => ({ pk: "producer", sk: String(producerId) });
 export const transactionalIdKey = (transactionalId: string) => ({ pk: "txn", sk: transactionalId });
+
+/** The maintenance due index (see lib/maintenance): one pk, ordered by the time the work becomes due. */
+export const DUE_PK = "mdue";
+/** A commit that crosses a multiple of this many offsets marks its partition due for maintenance. */
+export const DUE_EVERY = 1000;
+export const dueSk = (at: number, topicId: string, partition: number): string =>
+  `${pad20(Math.max(0, Math.floor(at)))}#${topicId}#${partition}`;
+export const dueKey = (at: number, topicId: string, partition: number) => ({
+  pk: DUE_PK,
+  sk: dueSk(at, topicId, partition),
+});
 
 export function hourBucket(ms: number): string {
   return new Date(ms).toISOString().slice(0, 13);

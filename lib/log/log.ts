@@ -543,8 +543,8 @@ export class Log implements LogService {
         bytes += size;
         nextOffset = r.offset + 1;
       }
-      // The whole batch is consumed: move past its end, also past a gap compaction left at its end.
-      nextOffset = Math.max(nextOffset, b.last + 1);
+      // The whole batch is consumed: move past its end, and past a gap compaction left at the end of its entry.
+      nextOffset = Math.max(nextOffset, b.last + 1, b.endsEntry ? b.entry.last + 1 : 0);
     }
     return { records, bytes, nextOffset };
   }

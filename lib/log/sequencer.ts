@@ -13,7 +13,7 @@ import { isRetriable, StrataError } from "../errors.js";
 import type { Clock } from "../storage/clock.js";
 import { type Condition, ConditionFailedError, type Item, type Ledger, type WriteOp } from "../storage/ledger.js";
 import { type BatchEntry, entryAttrs, headFromAttrs, type TopicRecord } from "./entries.js";
-import { batchKey, headKey, producerStateKey, refKey } from "./keys.js";
+import { batchKey, DUE_EVERY, dueKey, headKey, producerStateKey, refKey } from "./keys.js";
 import {
   judgeProducerState,
   type ProducerAppend,
@@ -197,13 +197,20 @@ export class Sequencer {
       },
       { type: "put", key: refKey(req.object, topic.id, partition, base), attrs: { at: this.clock.now() } },
     ];
+    // Every DUE_EVERY offsets, tell maintenance this partition has grown (an extra item, not an extra request).
+    // It goes last so the positions of the condition reasons above stay fixed.
+    const due: WriteOp[] =
+      Math.floor(base / DUE_EVERY) !== Math.floor((last + 1) / DUE_EVERY)
+        ? [{ type: "put", key: dueKey(this.clock.now(), topic.id, partition), attrs: { topicId: topic.id, partition } }]
+        : [];
     if (req.producer) {
       const key = producerStateKey(topic.id, partition, req.producer.producerId);
       const cached = this.producerStates.get(producerCacheKey(req));
       const { op, next } = producerStateOp(key, req.producer, count, base, cached, this.clock.now());
-      ops.push(op);
+      ops.push(op, ...due);
       return { ops, producerState: next };
     }
+    ops.push(...due);
     return { ops };
   }
 

@@ -13,11 +13,10 @@
  *   msweep / incoming                     the orphan sweep's cursor over the hour-bucketed incoming/ prefix
  *   mscan / cursor                        the planner's round-robin cursor over partition heads (fallback discovery)
  */
-import { pad20 } from "../log/keys.js";
+import { DUE_PK, dueKey, dueSk, pad20 } from "../log/keys.js";
 import type { ItemKey, WriteOp } from "../storage/ledger.js";
 
 export const LEASE_PK = "mlease";
-export const DUE_PK = "mdue";
 export const TRASH_PK = "mtrash";
 export const PENDING_PK = "mpending";
 
@@ -25,12 +24,8 @@ export const leaseKey = (topicId: string, partition: number): ItemKey => ({
   pk: LEASE_PK,
   sk: `${topicId}#${partition}`,
 });
-export const dueSk = (at: number, topicId: string, partition: number): string =>
-  `${pad20(Math.max(0, Math.floor(at)))}#${topicId}#${partition}`;
-export const dueKey = (at: number, topicId: string, partition: number): ItemKey => ({
-  pk: DUE_PK,
-  sk: dueSk(at, topicId, partition),
-});
+// The due index is shared with produce, which marks partitions due as they grow: its keys live with the log's.
+export { DUE_PK, dueKey, dueSk };
 export const trashKey = (objectKey: string): ItemKey => ({ pk: TRASH_PK, sk: objectKey });
 export const pendingKey = (objectKey: string): ItemKey => ({ pk: PENDING_PK, sk: objectKey });
 export const sweepCursorKey: ItemKey = { pk: "msweep", sk: "incoming" };
