@@ -101,6 +101,16 @@ export interface EncodeOptions {
   baseSequence?: number;
   timestampType?: TimestampTypeValue;
   partitionLeaderEpoch?: number;
+  /**
+   * Explicit offset deltas, one per record, strictly rising from 0 or more: what a compacted batch keeps of its
+   * records' offsets (gaps allowed). Default 0..n-1.
+   */
+  offsetDeltas?: number[];
+  /**
+   * The batch's lastOffsetDelta; at least the last record's delta (default exactly that). Kafka's cleaner keeps a
+   * batch's original last offset, so the batch still ends where it did and producer sequences stay aligned.
+   */
+  lastOffsetDelta?: number;
 }
 
 export interface DecodeOptions {
@@ -270,7 +280,8 @@ function writeBytes(out: Uint8Array, pos: number, b: Uint8Array | null): number 
 }
 
 /**
- * Encodes records as one RecordBatch v2. Offsets deltas are 0..n-1; baseTimestamp is the first record's timestamp
+ * Encodes records as one RecordBatch v2. Offsets deltas are 0..n-1 (or `offsetDeltas`, with `lastOffsetDelta`, for
+ * a compacted batch that keeps its records' offsets); baseTimestamp is the first record's timestamp
  * (as Kafka does), maxTimestamp the largest. Defaults: no compression, baseOffset 0, producerId -1, producerEpoch -1,
  * baseSequence -1, CreateTime, partitionLeaderEpoch -1.
  * @example encodeRecordBatch([{ key: null, value: bytes, headers: [], timestamp: Date.now() }], { compression: Compression.lz4 })
@@ -284,7 +295,15 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
   if (!isSupportedCodec(codec)) {
     throw new InvalidArgumentError("compression", `compression codec ${codecName(codec)} is not supported`);
   }
-  const baseOffset = checkInt("baseOffset", options.baseOffset ?? 0, 0, Number.MAX_SAFE_INTEGER - n);
+  const deltas = offsetDeltasOf(options, n);
+  const lastRecordDelta = deltas[n - 1]!;
+  const lastDelta = checkInt(
+    "lastOffsetDelta",
+    options.lastOffsetDelta ?? lastRecordDelta,
+    lastRecordDelta,
+    0x7fffffff,
+  );
+  const baseOffset = checkInt("baseOffset", options.baseOffset ?? 0, 0, Number.MAX_SAFE_INTEGER - lastDelta);
   const producerId = checkInt("producerId", options.producerId ?? -1, -1, Number.MAX_SAFE_INTEGER);
   const producerEpoch = checkInt("producerEpoch", options.producerEpoch ?? -1, -1, 0x7fff);
   const baseSequence = checkInt("baseSequence", options.baseSequence ?? -1, -1, 0x7fffffff);
@@ -304,7 +323,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
     const tsDelta = r.timestamp - baseTimestamp;
     if (!Number.isSafeInteger(tsDelta))
       throw new InvalidArgumentError(`records[${i}].timestamp`, "timestamp too far from the first record's");
-    let body = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(i) + bytesSize(r.key) + bytesSize(r.value);
+    let body = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(deltas[i]!) + bytesSize(r.key) + bytesSize(r.value);
     const headers = r.headers ?? [];
     body += sizeOfVarint(headers.length);
     let encoded = NO_NAMES;
@@ -331,7 +350,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
     pos = writeVarint(section, pos, bodySizes[i]!);
     section[pos++] = 0; // record attributes: unused by Kafka
     pos = writeVarlong(section, pos, r.timestamp - baseTimestamp);
-    pos = writeVarint(section, pos, i);
+    pos = writeVarint(section, pos, deltas[i]!);
     pos = writeBytes(section, pos, r.key);
     pos = writeBytes(section, pos, r.value);
     const headers = r.headers ?? [];
@@ -358,7 +377,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
   view.setInt32(O_PARTITION_LEADER_EPOCH, leaderEpoch);
   view.setInt8(O_MAGIC, MAGIC_V2);
   view.setInt16(O_ATTRIBUTES, codec | (timestampType === TimestampType.LogAppendTime ? TIMESTAMP_TYPE_BIT : 0));
-  view.setInt32(O_LAST_OFFSET_DELTA, n - 1);
+  view.setInt32(O_LAST_OFFSET_DELTA, lastDelta);
   writeInt64(view, O_BASE_TIMESTAMP, baseTimestamp);
   writeInt64(view, O_MAX_TIMESTAMP, maxTimestamp);
   writeInt64(view, O_PRODUCER_ID, producerId);
@@ -367,6 +386,26 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
   view.setInt32(O_RECORD_COUNT, n);
   view.setUint32(O_CRC, crc32c(out, O_ATTRIBUTES, out.length));
   return out;
+}
+
+/** The offset deltas to write: 0..n-1, or the caller's, checked to rise strictly from 0 or more. */
+function offsetDeltasOf(options: EncodeOptions, n: number): ArrayLike<number> {
+  const given = options.offsetDeltas;
+  if (given === undefined) {
+    const deltas = new Int32Array(n);
+    for (let i = 0; i < n; i++) deltas[i] = i;
+    return deltas;
+  }
+  if (given.length !== n) {
+    throw new InvalidArgumentError("offsetDeltas", `offsetDeltas has ${given.length} entries for ${n} records`);
+  }
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    const d = checkInt(`offsetDeltas[${i}]`, given[i]!, 0, 0x7fffffff);
+    if (d <= prev) throw new InvalidArgumentError(`offsetDeltas[${i}]`, `offset deltas must rise: ${d} after ${prev}`);
+    prev = d;
+  }
+  return given;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
