@@ -34,7 +34,10 @@ describe("encodeRecordBatch with offset deltas", () => {
         // Rising deltas from the step sizes (the first may be > 0: the batch's first records were removed).
         const deltas: number[] = [];
         let d = -1;
-        for (const [, step] of rs) deltas.push((d += step));
+        for (const [, step] of rs) {
+          d += step;
+          deltas.push(d);
+        }
         const lastOffsetDelta = d + tail;
         const bytes = encodeRecordBatch(records, {
           baseOffset: base,
