@@ -9,6 +9,7 @@ import { handle } from "hono/aws-lambda";
 import { createApp } from "../lib/api/app.js";
 import { GroupCoordinator } from "../lib/groups/coordinator.js";
 import { createLog } from "../lib/log/log.js";
+import { recordsAdmin } from "../lib/maintenance/delete-records.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
 import { systemClock } from "../lib/storage/clock.js";
 
@@ -23,7 +24,8 @@ function build(): ApiHandler {
   // so one per container is enough and any number of containers may serve one group.
   const groups = new GroupCoordinator({ ledger, topics: log, clock: systemClock });
   // The default binary test base64-encodes every answer that is not text or JSON: binary fetches are.
-  return handle(createApp({ log, groups }));
+  const records = recordsAdmin({ ledger, topics: log.topics, clock: systemClock });
+  return handle(createApp({ log, groups, records }));
 }
 
 export const handler: ApiHandler = (event, context) => {

@@ -24,6 +24,7 @@ import { edgeKinds, errorResponse, problemFromError, problemOf, problemResponse 
 import {
   binaryProduceQuery,
   createTopicBody,
+  deleteRecordsBody,
   fetchManyBody,
   fetchQuery,
   parse,
@@ -44,10 +45,20 @@ export const BOUND_HEADERS = {
   logStartOffset: "strata-log-start-offset",
 } as const;
 
+export interface RecordsAdmin {
+  deleteRecords(
+    topic: string,
+    partition: number,
+    beforeOffset: number,
+  ): Promise<{ partition: number; lowWatermark: number }>;
+}
+
 export interface AppDeps {
   log: LogService;
   /** the consumer-group coordinator behind /v1/groups (lib/groups), over the same ledger as the log */
   groups: GroupService;
+  /** Kafka's deleteRecords (lib/maintenance): moves a partition's logStartOffset forward */
+  records: RecordsAdmin;
   limits?: Partial<Limits>;
 }
 
@@ -57,7 +68,7 @@ export interface AppDeps {
  * const app = createApp({ log, groups: new GroupCoordinator({ ledger, topics: log, clock: systemClock }) });
  */
 export function createApp(deps: AppDeps): Hono {
-  const { log, groups } = deps;
+  const { log, groups, records } = deps;
   const limits = resolveLimits(deps.limits);
   const app = new Hono();
   const produceSchema = produceBody(limits);
@@ -94,6 +105,13 @@ export function createApp(deps: AppDeps): Hono {
   app.delete("/v1/topics/:topic", async (c) => {
     await log.deleteTopic(topicParam(c));
     return c.body(null, 204);
+  });
+
+  app.post("/v1/topics/:topic/partitions/:partition/delete-records", async (c) => {
+    const topic = topicParam(c);
+    const partition = partitionParam(c);
+    const body = parse(deleteRecordsBody, await jsonBody(c));
+    return c.json(await records.deleteRecords(topic, partition, body.beforeOffset));
   });
 
   app.post("/v1/producers", async (c) => {

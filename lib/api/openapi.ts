@@ -118,6 +118,35 @@ export function openApiDocument(limits: Limits) {
         },
         delete: { operationId: "deleteTopic", responses: { "204": { description: "deleted" }, ...problems(400, 404) } },
       },
+      "/v1/topics/{topic}/partitions/{partition}/delete-records": {
+        parameters: [topic, partition],
+        post: {
+          operationId: "deleteRecords",
+          description:
+            "Like Kafka's AdminClient.deleteRecords: moves the partition's logStartOffset forward to beforeOffset " +
+            "(-1: the highWatermark). Offsets below it become out of range at once; maintenance frees the storage later. " +
+            "Never moves highWatermark; an offset at or below the current logStartOffset changes nothing.",
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              additionalProperties: false,
+              required: ["beforeOffset"],
+              properties: { beforeOffset: { type: "integer", minimum: -1 } },
+            }),
+          },
+          responses: {
+            "200": {
+              description: "the partition's new logStartOffset",
+              content: json({
+                type: "object",
+                properties: { partition: { type: "integer" }, lowWatermark: { type: "integer" } },
+              }),
+            },
+            ...problems(400, 404, 416),
+          },
+        },
+      },
       "/v1/producers": {
         post: {
           operationId: "registerProducer",

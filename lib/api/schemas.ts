@@ -38,6 +38,11 @@ export const updateTopicBody = z.strictObject({
   config: z.record(z.string(), z.union([configValue, z.null()])).optional(),
 });
 
+/** Kafka's AdminClient.deleteRecords: -1 means the highWatermark. */
+export const deleteRecordsBody = z.strictObject({
+  beforeOffset: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER),
+});
+
 export const registerProducerBody = z.strictObject({
   transactionalId: z.string().min(1).max(249).optional(),
 });

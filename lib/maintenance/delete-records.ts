@@ -74,3 +74,16 @@ export async function deleteRecords(
   }
   return { partition, lowWatermark: headFromAttrs((await deps.ledger.get(key))?.attrs ?? {}).logStart };
 }
+
+/**
+ * deleteRecords bound to its dependencies, the shape the HTTP app takes (lib/api AppDeps.records).
+ *
+ * @example
+ * createApp({ log, groups, records: recordsAdmin({ ledger, topics: log.topics, clock: systemClock }) });
+ */
+export function recordsAdmin(deps: { ledger: Ledger; topics: Topics; clock: Clock }) {
+  return {
+    deleteRecords: (topic: string, partition: number, beforeOffset: number) =>
+      deleteRecords(deps, topic, partition, beforeOffset),
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the local server. Configuration comes from the environment (README.md lists it):
  * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws),
- * STRATA_FSYNC (always | never).
+ * STRATA_FSYNC (always | never), STRATA_MAINTENANCE_INTERVAL_MS (60000; 0 turns maintenance off).
  */
 import { parseFsyncPolicy } from "../storage/fsync.js";
 import { type Backend, startServer } from "./server.js";
@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535, not "${port}"`);
   const dataDir = process.env.STRATA_DATA_DIR || "./.strata";
   const fsync = parseFsyncPolicy(process.env.STRATA_FSYNC);
-  const server = await startServer({ host: process.env.HOST || "127.0.0.1", port, dataDir, backend, fsync });
+  const maintenanceIntervalMs = Number(process.env.STRATA_MAINTENANCE_INTERVAL_MS || "60000");
+  const server = await startServer({
+    host: process.env.HOST || "127.0.0.1",
+    port,
+    dataDir,
+    backend,
+    fsync,
+    maintenanceIntervalMs,
+  });
 
   const where = backend === "embedded" ? `data in ${dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${backend} backend, ${where})`);

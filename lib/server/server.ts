@@ -7,9 +7,12 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.js";
 import type { Limits } from "../api/limits.js";
+import { InvalidArgumentError } from "../errors.js";
 import { GroupCoordinator } from "../groups/coordinator.js";
 import { createLog } from "../log/log.js";
 import type { LogService } from "../log/service.js";
+import { recordsAdmin } from "../maintenance/delete-records.js";
+import { createMaintenance, type Maintenance } from "../maintenance/maintain.js";
 import { awsStorageFromEnv } from "../storage/aws-clients.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { openEmbeddedStorage } from "../storage/data-dir.js";
@@ -35,6 +38,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** how long close() lets in-flight requests (long polls) finish before cutting them; default 1000 ms */
   closeGraceMs?: number;
+  /** maintenance (retention, merging, compaction, sweep) every this many ms; 0 turns it off; default 60000 */
+  maintenanceIntervalMs?: number;
   /** the group coordinator's clock (leases, commit times); default the system clock; tests pass a ManualClock */
   clock?: Clock;
 }
@@ -81,12 +86,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = createLog({ ledger: storage.ledger, store: storage.store });
   // Stateless over the ledger, like the log: a second server (or a Lambda) on the same storage agrees with it.
   const groups = new GroupCoordinator({ ledger: storage.ledger, topics: log, clock: options.clock ?? systemClock });
-  const app = createApp({ log, groups, limits: options.limits });
+  const clock = options.clock ?? systemClock;
+  const records = recordsAdmin({ ledger: storage.ledger, topics: log.topics, clock });
+  const app = createApp({ log, groups, records, limits: options.limits });
+  const maintenance = startMaintenanceTimer(
+    createMaintenance({ ledger: storage.ledger, store: storage.store, clock }),
+    options.maintenanceIntervalMs ?? 60_000,
+  );
   const host = options.host ?? "127.0.0.1";
   let server: ReturnType<typeof serve>;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
   } catch (e) {
+    await maintenance.stop();
     await log.close();
     await storage.close();
     throw e;
@@ -97,12 +109,47 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = () => {
     closing ??= (async () => {
       await stopHttp(server, options.closeGraceMs ?? 1000);
+      await maintenance.stop();
       await log.close();
       await storage.close();
     })();
     return closing;
   };
   return { url, log, groups, close };
+}
+
+/**
+ * The local server's stand-in for the scheduled function: the same maintenance code, in process, one pass at a
+ * time (a pass that runs long delays the next instead of overlapping it). A failed pass is logged and retried at
+ * the next tick: every maintenance step is leased and idempotent.
+ */
+function startMaintenanceTimer(maintenance: Maintenance, intervalMs: number): { stop(): Promise<void> } {
+  if (!Number.isInteger(intervalMs) || intervalMs < 0) {
+    throw new InvalidArgumentError("STRATA_MAINTENANCE_INTERVAL_MS", "must be a non-negative integer (0 turns it off)");
+  }
+  if (intervalMs === 0) return { stop: async () => {} };
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = maintenance
+      .maintain()
+      .then(
+        () => {},
+        (e) => console.error("strata maintenance: pass failed; retrying next time", e),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 function listen(fetch: Parameters<typeof serve>[0]["fetch"], hostname: string, port: number) {

@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type GroupService } from "../../../lib/api/app.js";
+import { createApp, type GroupService, type RecordsAdmin } from "../../../lib/api/app.js";
 import { type FetchJson, trimToBudget } from "../../../lib/api/convert.js";
 import { defaultLimits } from "../../../lib/api/limits.js";
 import { openApiDocument } from "../../../lib/api/openapi.js";
@@ -24,7 +24,11 @@ const throwing = <T extends object>() =>
       throw nextError;
     },
   });
-const app = createApp({ log: throwing<LogService>(), groups: throwing<GroupService>() });
+const app = createApp({
+  log: throwing<LogService>(),
+  groups: throwing<GroupService>(),
+  records: throwing<RecordsAdmin>(),
+});
 let server: ReturnType<typeof serve>;
 let url: string;
 
