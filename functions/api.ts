@@ -12,6 +12,7 @@ import { createLog } from "../lib/log/log.js";
 import { recordsAdmin } from "../lib/maintenance/delete-records.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
 import { systemClock } from "../lib/storage/clock.js";
+import { metrics, withMetrics } from "./metrics.js";
 
 type ApiHandler = ReturnType<typeof handle>;
 
@@ -19,7 +20,7 @@ let built: ApiHandler | undefined;
 
 function build(): ApiHandler {
   const { store, ledger } = awsStorageFromEnv(process.env);
-  const log = createLog({ store, ledger });
+  const log = createLog({ store, ledger, options: { metrics } });
   // The coordinator keeps no state between calls (every decision is a conditional write on the group's item),
   // so one per container is enough and any number of containers may serve one group.
   const groups = new GroupCoordinator({ ledger, topics: log, clock: systemClock });
@@ -30,5 +31,6 @@ function build(): ApiHandler {
 
 export const handler: ApiHandler = (event, context) => {
   built ??= build();
-  return built(event, context);
+  const run = built;
+  return withMetrics(() => run(event, context));
 };

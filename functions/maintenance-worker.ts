@@ -5,6 +5,7 @@
 import type { WorkerEvent } from "../lib/maintenance/aws-dispatcher.js";
 import { createMaintenance, type JobReport, type Maintenance } from "../lib/maintenance/maintain.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
+import { metrics, withMetrics } from "./metrics.js";
 
 let maintenance: Maintenance | undefined;
 
@@ -13,7 +14,22 @@ export async function handler(event: WorkerEvent): Promise<JobReport[]> {
     const { store, ledger } = awsStorageFromEnv(process.env);
     maintenance = createMaintenance({ ledger, store });
   }
-  const reports: JobReport[] = [];
-  for (const job of event.jobs ?? []) reports.push(await maintenance.run(job));
-  return reports;
+  const run = maintenance;
+  return withMetrics(async () => {
+    const reports: JobReport[] = [];
+    let failure: unknown;
+    for (const job of event.jobs ?? []) {
+      try {
+        reports.push(await run.run(job));
+        metrics.count("MaintenanceJobs", 1);
+      } catch (e) {
+        // Keep going: the other jobs are independent. The event fails at the end so Lambda retries it
+        // (every job is leased and idempotent, so the ones that succeeded simply find nothing to do).
+        metrics.count("MaintenanceFailures", 1);
+        failure ??= e;
+      }
+    }
+    if (failure) throw failure;
+    return reports;
+  });
 }

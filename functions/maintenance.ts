@@ -8,11 +8,16 @@
  */
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { StrataError } from "../lib/errors.js";
+import { GroupCoordinator } from "../lib/groups/coordinator.js";
+import { createLog } from "../lib/log/log.js";
 import { LambdaDispatcher } from "../lib/maintenance/aws-dispatcher.js";
-import { createMaintenance, type Maintenance } from "../lib/maintenance/maintain.js";
+import { createMaintenance } from "../lib/maintenance/maintain.js";
+import { reportConsumerLag } from "../lib/metrics/lag.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
+import { systemClock } from "../lib/storage/clock.js";
+import { metrics, withMetrics } from "./metrics.js";
 
-let built: { maintenance: Maintenance; dispatcher: LambdaDispatcher } | undefined;
+let built: ReturnType<typeof build> | undefined;
 
 function build(env: Record<string, string | undefined>) {
   const functionName = env.STRATA_MAINTENANCE_WORKER;
@@ -20,15 +25,22 @@ function build(env: Record<string, string | undefined>) {
     throw new StrataError("INVALID_ARGUMENT", "STRATA_MAINTENANCE_WORKER is not set", { details: { field: "env" } });
   }
   const { store, ledger } = awsStorageFromEnv(env);
+  const log = createLog({ ledger, store });
   return {
     maintenance: createMaintenance({ ledger, store }),
     dispatcher: new LambdaDispatcher({ client: new LambdaClient({}), functionName }),
+    groups: new GroupCoordinator({ ledger, topics: log, clock: systemClock }),
   };
 }
 
 export async function handler(): Promise<{ jobs: number }> {
   built ??= build(process.env);
-  const jobs = await built.maintenance.plan();
-  await built.dispatcher.dispatch(jobs);
-  return { jobs: jobs.length };
+  const { maintenance, dispatcher, groups } = built;
+  return withMetrics(async () => {
+    const jobs = await maintenance.plan();
+    await dispatcher.dispatch(jobs);
+    // Lag is a reading, not work: a failure to measure it must not fail the run.
+    await reportConsumerLag(groups, metrics).catch((e) => console.error("strata: consumer lag not measured", e));
+    return { jobs: jobs.length };
+  });
 }

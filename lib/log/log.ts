@@ -10,6 +10,7 @@ import { InvalidArgumentError, StrataError } from "../errors.js";
 import { FormatError } from "../format/errors.js";
 import { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../format/record-batch.js";
 import { Compression, type CompressionCodec, type RecordInput } from "../format/types.js";
+import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
@@ -44,6 +45,8 @@ export interface LogOptions {
   /** producer.id.expiration.ms */
   producerExpirationMs?: number;
   sequencer?: SequencerOptions;
+  /** where produce/fetch counts and commit conflicts go (CloudWatch EMF in Lambda); default: nowhere */
+  metrics?: Metrics;
 }
 
 export interface LogDeps {
@@ -85,7 +88,8 @@ export class Log implements LogService {
   private readonly sequencer: Sequencer;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly opts: Required<Omit<LogOptions, "sequencer">>;
+  private readonly opts: Required<Omit<LogOptions, "sequencer" | "metrics">>;
+  private readonly metrics: Metrics;
 
   constructor(private readonly deps: LogDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -97,10 +101,15 @@ export class Log implements LogService {
       pollIntervalMs: o.pollIntervalMs ?? 250,
       producerExpirationMs: o.producerExpirationMs ?? PRODUCER_EXPIRATION_MS,
     };
+    this.metrics = o.metrics ?? noMetrics;
     this.topics = new Topics(deps.ledger, this.clock, this.opts.topicCacheMs);
     this.reader = new Reader(deps.ledger, deps.store);
     this.sequencer = new Sequencer(deps.ledger, this.clock, this.random, {
       ...o.sequencer,
+      onConflict: () => {
+        o.sequencer?.onConflict?.();
+        this.metrics.count("CommitConflicts", 1);
+      },
       onCommit: (topicId, partition, next) => {
         o.sequencer?.onCommit?.(topicId, partition, next);
         this.waiter.notify(topicId, partition);
@@ -396,7 +405,10 @@ export class Log implements LogService {
         if (appendTime !== undefined) req.appendTime = appendTime;
         if (plan.producer) req.producer = { ...plan.producer, expirationMs: this.opts.producerExpirationMs };
         try {
-          return { base: await this.sequencer.commit(req) };
+          const base = await this.sequencer.commit(req);
+          this.metrics.count("ProduceRecords", plan.count);
+          this.metrics.count("ProduceBytes", plan.bytes.length, "Bytes");
+          return { base };
         } catch (e) {
           if (e instanceof StrataError && e.code === "TOPIC_NOT_FOUND") this.topics.invalidate(topic.name);
           if (e instanceof StrataError && plans.length > 1) return { error: e };
@@ -478,6 +490,8 @@ export class Log implements LogService {
             Math.max(1, budget),
           );
           budget -= out.bytes;
+          this.metrics.count("FetchRecords", out.records.length);
+          this.metrics.count("FetchBytes", out.bytes, "Bytes");
           // Once resolved, "earliest"/"latest"/time become a plain offset so waiting does not move the start.
           starts[i] = read.offset;
           results.push({
@@ -571,6 +585,8 @@ export class Log implements LogService {
       }
       const remaining = until - this.clock.now();
       if (chosen.length > 0 || remaining <= 0) {
+        this.metrics.count("FetchRecords", Math.max(0, nextOffset - read.offset));
+        this.metrics.count("FetchBytes", size, "Bytes");
         const out = new Uint8Array(size);
         let at = 0;
         for (const c of chosen) {

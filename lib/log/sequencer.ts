@@ -46,6 +46,8 @@ export interface SequencerOptions {
   onCommit?: (topicId: string, partition: number, next: number) => void;
   /** test hook: observes how many attempts each commit took */
   onAttempts?: (attempts: number) => void;
+  /** another writer committed first (the head moved under a warm cache): counted as a commit conflict */
+  onConflict?: () => void;
 }
 
 interface CachedHead {
@@ -75,7 +77,8 @@ export class Sequencer {
   async commit(req: CommitRequest): Promise<number> {
     const { topic, partition, count } = req;
     const cacheKey = `${topic.id}#${partition}`;
-    let head = this.heads.get(cacheKey) ?? { next: 0, maxTs: -1 };
+    const warm = this.heads.get(cacheKey);
+    let head = warm ?? { next: 0, maxTs: -1 };
     const unknownOutcomes: number[] = [];
     let producerNext: ProducerState | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -116,6 +119,7 @@ export class Sequencer {
             }
             const won = await this.findOurs(req, unknownOutcomes);
             if (won !== undefined) return this.done(cacheKey, req, won, head, attempt);
+            if (warm !== undefined || attempt > 1) this.options.onConflict?.();
             const contended = current.next !== head.next && attempt > 1;
             head = { next: current.next, maxTs: current.maxTs };
             this.heads.set(cacheKey, head);

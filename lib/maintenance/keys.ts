@@ -13,7 +13,7 @@
  *   msweep / incoming                     the orphan sweep's cursor over the hour-bucketed incoming/ prefix
  *   mscan / cursor                        the planner's round-robin cursor over partition heads (fallback discovery)
  */
-import { DUE_PK, dueKey, dueSk, pad20 } from "../log/keys.js";
+import { DUE_PK, dueKey, dueSk } from "../log/keys.js";
 import type { ItemKey, WriteOp } from "../storage/ledger.js";
 
 export const LEASE_PK = "mlease";
