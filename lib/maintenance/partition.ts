@@ -64,7 +64,10 @@ export async function maintainPartition(
   const compacted = isCompacted(topic) ? await compactPartition(ctx, lease, topic, p, head) : undefined;
   if (compacted) report.compacted = compacted.compacted;
   if (!compacted?.compacted) {
-    const merged = await mergeSmallEntries(ctx, lease, topic, p, head.logStart);
+    // On a compacted topic merging stays above cleanTo: an entry joining clean and dirty records would count as
+    // dirty as a whole and set compaction off early (compaction merges the clean part itself).
+    const cleanTo = compacted?.cleanTo ?? 0;
+    const merged = await mergeSmallEntries(ctx, lease, topic, p, Math.max(head.logStart, cleanTo));
     report.merged = merged.entries;
     report.segmentsWritten = merged.segments;
   }
