@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { benchCore } from "./core.js";
 import { benchHttp } from "./http.js";
+import { benchMaintenance } from "./maintenance.js";
 import { benchSdk } from "./sdk.js";
 import { stopEmulators } from "./support.js";
 
@@ -17,6 +18,7 @@ const sections: Record<string, Section> = {
   core: benchCore,
   http: benchHttp,
   sdk: benchSdk,
+  maintenance: benchMaintenance,
 };
 
 async function main() {

@@ -201,10 +201,11 @@ export class Sequencer {
       },
       { type: "put", key: refKey(req.object, topic.id, partition, base), attrs: { at: this.clock.now() } },
     ];
-    // Every DUE_EVERY offsets, tell maintenance this partition has grown (an extra item, not an extra request).
-    // It goes last so the positions of the condition reasons above stay fixed.
+    // On its first batch and then every DUE_EVERY offsets, tell maintenance this partition has grown (an extra
+    // item, not an extra request); maintenance schedules the rest itself (retention expiry, settling). It goes
+    // last so the positions of the condition reasons above stay fixed.
     const due: WriteOp[] =
-      Math.floor(base / DUE_EVERY) !== Math.floor((last + 1) / DUE_EVERY)
+      base === 0 || Math.floor(base / DUE_EVERY) !== Math.floor((last + 1) / DUE_EVERY)
         ? [{ type: "put", key: dueKey(this.clock.now(), topic.id, partition), attrs: { topicId: topic.id, partition } }]
         : [];
     if (req.producer) {

@@ -27,7 +27,7 @@ export interface MaintenanceOptions {
   mergeMinEntries?: number;
   /** bytes between sparse index points in a merged segment (default 64 KiB) */
   indexIntervalBytes?: number;
-  /** partition heads the planner looks at per run when looking for work nobody marked (default 100; 0: none) */
+  /** partition heads the planner looks at per run when looking for work nobody marked (default 10; 0: none): a safety net, since produce marks partitions due itself */
   scanBudget?: number;
   /** bytes one run rewrites per partition at most, so a worker finishes within its timeout (default 256 MiB) */
   maxRewriteBytesPerRun?: number;
@@ -65,7 +65,7 @@ export function makeContext(deps: MaintenanceDeps): Context {
       maxSegmentBytes: o.maxSegmentBytes ?? 64 * 1024 * 1024,
       mergeMinEntries: Math.max(2, o.mergeMinEntries ?? 8),
       indexIntervalBytes: o.indexIntervalBytes ?? 64 * 1024,
-      scanBudget: o.scanBudget ?? 100,
+      scanBudget: o.scanBudget ?? 10,
       maxRewriteBytesPerRun: o.maxRewriteBytesPerRun ?? 256 * 1024 * 1024,
     },
   };
