@@ -231,6 +231,38 @@ describe.each(backends)("compaction on $name", (backend) => {
     expect(await headBytes(id)).toBe(entries.reduce((s, e) => s + e.len, 0));
   });
 
+  it("a LogAppendTime topic keeps each kept record's append time", async () => {
+    const { name, job } = await topic("append", { "message.timestamp.type": "LogAppendTime" });
+    const produced: Seen[] = [];
+    await produce(
+      name,
+      [
+        ["a", "a1"],
+        ["b", "b1"],
+        ["a", "a2"],
+      ],
+      produced,
+    );
+    clock.advance(5_000);
+    await produce(
+      name,
+      [
+        ["b", "b2"],
+        ["c", "c1"],
+      ],
+      produced,
+    );
+    clock.advance(5_000);
+    await produce(name, [["end", "last"]], produced);
+    const before = await readAll(log, name);
+    clock.advance(SETTLE);
+    expect((await run(job)).compacted).toBe(true);
+    const after = await readAll(log, name);
+    const want = latestPerKey(produced).map((r) => r.offset);
+    expect(after.records.map((r) => r.offset)).toEqual(want);
+    expect(after.records).toEqual(before.records.filter((r) => want.includes(r.offset)));
+  });
+
   it("with compact,delete, retention still removes the old prefix", async () => {
     const { name, job } = await topic("both", { "cleanup.policy": "compact,delete", "retention.ms": 300_000 });
     const produced: Seen[] = [];
