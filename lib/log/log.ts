@@ -581,7 +581,7 @@ export class Log implements LogService {
         const bytes = wireBytes(b);
         chosen.push(bytes);
         size += bytes.length;
-        nextOffset = b.last + 1;
+        nextOffset = Math.max(b.last + 1, b.endsEntry ? b.entry.last + 1 : 0);
       }
       const remaining = until - this.clock.now();
       if (chosen.length > 0 || remaining <= 0) {

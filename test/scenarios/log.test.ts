@@ -2,10 +2,11 @@
  * The log's behaviour, end to end through the domain API, on both backends.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OffsetOutOfRangeError, StrataError } from "../../lib/errors.js";
+import type { OffsetOutOfRangeError } from "../../lib/errors.js";
 import { createLog, type Log } from "../../lib/log/log.js";
 import { partitionForKey } from "../../lib/log/partitioner.js";
 import { backends, type TestStorage } from "../support/backends.js";
+import { expectCode } from "../support/expect.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -14,17 +15,6 @@ const str = (u: Uint8Array | null) => (u === null ? null : dec.decode(u));
 
 let n = 0;
 const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    expect((e as StrataError).code).toBe(code);
-    return e as StrataError;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
-}
 
 describe.each(backends)("log on $name", (backend) => {
   let storage: TestStorage;

@@ -3,11 +3,11 @@
  * orphan sweep, the lease. Time is a ManualClock shared by the log and maintenance.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
 import { createLog, type Log } from "../../lib/log/log.js";
 import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
 import { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
+import { expectCode } from "../support/expect.js";
 import { indexEntries, readAll, unreferenced } from "../unit/maintenance/support.js";
 
 const enc = new TextEncoder();
@@ -18,17 +18,6 @@ const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
 const SETTLE = 150_000;
 const GRACE = 300_000;
 const options = { mergeMinEntries: 4 };
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    expect((e as StrataError).code).toBe(code);
-    return e as StrataError;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
-}
 
 describe.each(backends)("maintenance on $name", (backend) => {
   let storage: TestStorage;

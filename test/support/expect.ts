@@ -1,0 +1,15 @@
+/** Assertions shared by the domain scenarios. */
+import { expect } from "vitest";
+import { type ErrorCode, StrataError } from "../../lib/errors.js";
+
+/** Awaits `p`, which must reject with a StrataError of `code`; returns it for further checks. */
+export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<StrataError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    expect((e as StrataError).code).toBe(code);
+    return e as StrataError;
+  }
+  throw new Error(`expected ${code}, but it succeeded`);
+}
