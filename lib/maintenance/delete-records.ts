@@ -10,7 +10,7 @@ import type { Topics } from "../log/topics.js";
 import { topicNotFound } from "../log/topics.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
-import { markDueOp } from "./keys.js";
+import { advanceLogStartOp, markDueOp } from "./keys.js";
 
 export interface DeleteRecordsResult {
   partition: number;
@@ -50,20 +50,7 @@ export async function deleteRecords(
     try {
       // Conditions only compare `next`, never set it: a concurrent produce and this write simply serialize.
       await deps.ledger.transact([
-        {
-          type: "update",
-          key,
-          set: { logStart: target },
-          condition: {
-            op: "and",
-            conditions: [
-              { op: "eq", attr: "topicId", value: topic.id },
-              { op: "attrNotExists", attr: "deleted" },
-              { op: "lt", attr: "logStart", value: target },
-              { op: "ge", attr: "next", value: target },
-            ],
-          },
-        },
+        advanceLogStartOp(topic.id, partition, target, true),
         markDueOp(topic.id, partition, deps.clock.now()),
       ]);
       return { partition, lowWatermark: target };

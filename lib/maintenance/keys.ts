@@ -13,8 +13,8 @@
  *   msweep / incoming                     the orphan sweep's cursor over the hour-bucketed incoming/ prefix
  *   mscan / cursor                        the planner's round-robin cursor over partition heads (fallback discovery)
  */
-import { DUE_PK, dueKey, dueSk } from "../log/keys.js";
-import type { ItemKey, WriteOp } from "../storage/ledger.js";
+import { DUE_PK, dueKey, dueSk, headKey } from "../log/keys.js";
+import type { Condition, ItemKey, WriteOp } from "../storage/ledger.js";
 
 export const LEASE_PK = "mlease";
 export const TRASH_PK = "mtrash";
@@ -68,4 +68,25 @@ function fallbackFromBucket(objectKey: string): number | undefined {
   if (!m) return undefined;
   const start = Date.parse(`${m[1]}:00:00.000Z`);
   return Number.isNaN(start) ? undefined : start + 3_600_000;
+}
+
+/** The head belongs to this topic (not a re-created one) and the topic is not being deleted. */
+export const liveHead = (topicId: string): Condition[] => [
+  { op: "eq", attr: "topicId", value: topicId },
+  { op: "attrNotExists", attr: "deleted" },
+];
+
+/**
+ * Moves a partition's logStart forward to `to`, never back. It compares `next` at most (delete-records may not pass
+ * the highWatermark) and never writes it, so it serializes with produce instead of conflicting with it.
+ */
+export function advanceLogStartOp(topicId: string, partition: number, to: number, notPastNext = false): WriteOp {
+  const conditions: Condition[] = [...liveHead(topicId), { op: "lt", attr: "logStart", value: to }];
+  if (notPastNext) conditions.push({ op: "ge", attr: "next", value: to });
+  return {
+    type: "update",
+    key: headKey(topicId, partition),
+    set: { logStart: to },
+    condition: { op: "and", conditions },
+  };
 }

@@ -10,7 +10,7 @@ import { batchPk, headKey, pad20, segmentObjectKey } from "../log/keys.js";
 import type { Item, WriteOp } from "../storage/ledger.js";
 import { compactPartition } from "./compact.js";
 import type { Context } from "./context.js";
-import { DUE_PK, dueKey, objectWrittenAt, pendingKey } from "./keys.js";
+import { advanceLogStartOp, DUE_PK, dueKey, liveHead, objectWrittenAt, pendingKey } from "./keys.js";
 import { Lease } from "./lease.js";
 import { layout, readEntries } from "./segments.js";
 import { collapse, collapsibleRuns, dropEntries, type PartitionRef, replaceEntries } from "./swap.js";
@@ -141,21 +141,7 @@ async function applyRetention(
     start = Math.max(start, e.last + 1);
   }
   if (start <= head.logStart) return head;
-  await lease.transact([
-    {
-      type: "update",
-      key: headKey(p.topicId, p.partition),
-      set: { logStart: start },
-      condition: {
-        op: "and",
-        conditions: [
-          { op: "eq", attr: "topicId", value: p.topicId },
-          { op: "attrNotExists", attr: "deleted" },
-          { op: "lt", attr: "logStart", value: start },
-        ],
-      },
-    },
-  ]);
+  await lease.transact([advanceLogStartOp(p.topicId, p.partition, start)]);
   // Either ours or a concurrent delete-records moved it (further): read what it is now.
   return (await readHead(ctx, p)) ?? head;
 }
@@ -343,13 +329,7 @@ async function schedule(
       type: "update",
       key: headKey(p.topicId, p.partition),
       set: { mBatches: batches },
-      condition: {
-        op: "and",
-        conditions: [
-          { op: "eq", attr: "topicId", value: p.topicId },
-          { op: "attrNotExists", attr: "deleted" },
-        ],
-      },
+      condition: { op: "and", conditions: liveHead(p.topicId) },
     });
   }
   await lease.transact(ops, { nextDue: sk ?? "" });
