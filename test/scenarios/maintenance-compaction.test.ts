@@ -4,23 +4,19 @@
  * tombstones live for delete.retention.ms, the lag window, settling and the dirty ratio gate the work, a crash
  * before or after any storage call of a run is repaired by the next run, and produce/fetch run alongside.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeRecordBatch, splitBatches } from "../../lib/format/record-batch.js";
 import { headKey } from "../../lib/log/keys.js";
-import { createLog, type Log } from "../../lib/log/log.js";
+import type { Log } from "../../lib/log/log.js";
 import type { MaintenanceJob } from "../../lib/maintenance/dispatcher.js";
 import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
 import type { PartitionReport } from "../../lib/maintenance/partition.js";
-import { ManualClock } from "../../lib/storage/clock.js";
+import type { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import { instrument, type PortCall } from "../support/instrument.js";
+import { b, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
 import { indexEntries, readAll, type Seen, unreferenced } from "../unit/maintenance/support.js";
 
-const enc = new TextEncoder();
-const b = (s: string) => enc.encode(s);
-let n = 0;
-const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
-const SETTLE = 150_000;
 const options = { leaseMs: 1_000, graceMs: 60_000, orphanAgeMs: 600_000 };
 
 /** What compaction must leave of `produced` (offset order): the latest record of each key. */
@@ -38,14 +34,8 @@ describe.each(backends)("compaction on $name", (backend) => {
   let log: Log;
   let maintenance: Maintenance;
 
-  beforeAll(async () => {
-    storage = await backend.open();
-    clock = new ManualClock(Date.UTC(2025, 3, 1));
-    log = createLog({ ledger: storage.ledger, store: storage.store, clock });
-    maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
-  });
-  afterAll(async () => {
-    await storage.cleanup();
+  useMaintenanceWorld(backend, Date.UTC(2025, 3, 1), options, (world) => {
+    ({ storage, clock, log, maintenance } = world);
   });
 
   async function topic(what: string, config: Record<string, string | number> = {}) {

@@ -9,22 +9,18 @@
  *   must keep, and every offset in range reads what was produced.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLog, type Log } from "../../lib/log/log.js";
+import { describe, expect, it } from "vitest";
+import type { Log } from "../../lib/log/log.js";
 import type { MaintenanceJob } from "../../lib/maintenance/dispatcher.js";
 import { LeaseLostError } from "../../lib/maintenance/lease.js";
 import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
-import { ManualClock } from "../../lib/storage/clock.js";
+import type { ManualClock } from "../../lib/storage/clock.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import { instrument, type PortCall } from "../support/instrument.js";
+import { b, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
 import { indexEntries, readAll, type Seen, unreferenced } from "../unit/maintenance/support.js";
 
-const enc = new TextEncoder();
-const b = (s: string) => enc.encode(s);
-let n = 0;
-const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
-const SETTLE = 150_000;
 const options = { mergeMinEntries: 4, leaseMs: 1_000, graceMs: 60_000, orphanAgeMs: 600_000 };
 
 describe.each(backends)("maintenance faults on $name", (backend) => {
@@ -33,14 +29,8 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
   let log: Log;
   let maintenance: Maintenance;
 
-  beforeAll(async () => {
-    storage = await backend.open();
-    clock = new ManualClock(Date.UTC(2025, 2, 1));
-    log = createLog({ ledger: storage.ledger, store: storage.store, clock });
-    maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
-  });
-  afterAll(async () => {
-    await storage.cleanup();
+  useMaintenanceWorld(backend, Date.UTC(2025, 2, 1), options, (world) => {
+    ({ storage, clock, log, maintenance } = world);
   });
 
   /** A partition with work for every step: 10 batches to expire (with a second of slack), 4 to merge. */

@@ -2,21 +2,15 @@
  * Maintenance end to end through the domain API, on both backends: retention, delete-records, merging, the
  * orphan sweep, the lease. Time is a ManualClock shared by the log and maintenance.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLog, type Log } from "../../lib/log/log.js";
-import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
-import { ManualClock } from "../../lib/storage/clock.js";
+import { describe, expect, it } from "vitest";
+import type { Log } from "../../lib/log/log.js";
+import type { Maintenance } from "../../lib/maintenance/maintain.js";
+import type { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import { expectCode } from "../support/expect.js";
+import { b, GRACE, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
 import { indexEntries, readAll, unreferenced } from "../unit/maintenance/support.js";
 
-const enc = new TextEncoder();
-const b = (s: string) => enc.encode(s);
-let n = 0;
-const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
-
-const SETTLE = 150_000;
-const GRACE = 300_000;
 const options = { mergeMinEntries: 4 };
 
 describe.each(backends)("maintenance on $name", (backend) => {
@@ -25,14 +19,8 @@ describe.each(backends)("maintenance on $name", (backend) => {
   let log: Log;
   let maintenance: Maintenance;
 
-  beforeAll(async () => {
-    storage = await backend.open();
-    clock = new ManualClock(Date.UTC(2025, 0, 1));
-    log = createLog({ ledger: storage.ledger, store: storage.store, clock });
-    maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
-  });
-  afterAll(async () => {
-    await storage.cleanup();
+  useMaintenanceWorld(backend, Date.UTC(2025, 0, 1), options, (world) => {
+    ({ storage, clock, log, maintenance } = world);
   });
 
   /** Produces `count` batches of `per` records each, one clock step apart. */

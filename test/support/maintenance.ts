@@ -1,0 +1,51 @@
+/**
+ * The setup every maintenance scenario shares: one backend opened for the suite, and a log and maintenance that
+ * share one ManualClock, so a test moves time for both at once. Each scenario keeps its own options and start.
+ */
+import { afterAll, beforeAll } from "vitest";
+import { createLog, type Log } from "../../lib/log/log.js";
+import { createMaintenance, type Maintenance, type MaintenanceOptions } from "../../lib/maintenance/maintain.js";
+import { ManualClock } from "../../lib/storage/clock.js";
+import type { Backend, TestStorage } from "./backends.js";
+
+const enc = new TextEncoder();
+export const b = (s: string) => enc.encode(s);
+
+let n = 0;
+/** A topic name no other test (or earlier run against the same emulators) has used. */
+export const topicName = (what: string) => `${what}-${Date.now().toString(36)}-${n++}`;
+
+/** The default settleMs (commit deadline 120 s + 30 s): past it an entry may be changed. Kept literal on purpose. */
+export const SETTLE = 150_000;
+/** The default graceMs: how long trash waits before it is deleted. */
+export const GRACE = 300_000;
+
+export interface MaintenanceWorld {
+  storage: TestStorage;
+  clock: ManualClock;
+  log: Log;
+  maintenance: Maintenance;
+}
+
+/**
+ * Opens `backend` before the suite's tests (clock at `start`) and cleans it up after them. `onOpen` hands the
+ * world to the suite, which keeps it in its own variables so the tests read as plain `log.produce(...)`.
+ */
+export function useMaintenanceWorld(
+  backend: Backend,
+  start: number,
+  options: MaintenanceOptions,
+  onOpen: (world: MaintenanceWorld) => void,
+): void {
+  let storage: TestStorage | undefined;
+  beforeAll(async () => {
+    storage = await backend.open();
+    const clock = new ManualClock(start);
+    const log = createLog({ ledger: storage.ledger, store: storage.store, clock });
+    const maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
+    onOpen({ storage, clock, log, maintenance });
+  });
+  afterAll(async () => {
+    await storage?.cleanup();
+  });
+}
