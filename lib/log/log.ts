@@ -21,7 +21,7 @@ import { partitionForKey } from "./partitioner.js";
 import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
 import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
 import type { FetchBatchesResult, LogService, PartitionBatches, TopicUpdate } from "./service.js";
-import { Topics } from "./topics.js";
+import { mapLimit, Topics } from "./topics.js";
 import type {
   FetchOptions,
   FetchResult,
@@ -38,7 +38,7 @@ import { Waiter } from "./waiter.js";
 export interface LogOptions {
   /** topic metadata cache on the data path (at most 10 s) */
   topicCacheMs?: number;
-  /** a produce gives up committing this long after its object was written; the orphan sweep waits far longer */
+  /** a produce gives up committing this long after its object was written (at most COMMIT_DEADLINE_MS) */
   commitDeadlineMs?: number;
   /** how often a waiting fetch looks for commits made by other processes */
   pollIntervalMs?: number;
@@ -62,7 +62,13 @@ export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const MAX_WAIT_MS = 20_000;
 /** Kafka's default producer.id.expiration.ms: a day */
 const PRODUCER_EXPIRATION_MS = 86_400_000;
-const COMMIT_DEADLINE_MS = 120_000;
+/**
+ * A produce never commits later than this after its object PUT. Maintenance relies on it (an object older than
+ * this with no reference can never gain one, so the sweep may delete it), so the option may only shorten it.
+ */
+export const COMMIT_DEADLINE_MS = 120_000;
+/** Added to the poll interval per waiting partition (1,000 partitions: a poll every ~5 s instead of 250 ms). */
+const POLL_MS_PER_PARTITION = 5;
 
 const codecOf: Record<string, CompressionCodec> = {
   gzip: Compression.gzip,
@@ -97,7 +103,7 @@ export class Log implements LogService {
     const o = deps.options ?? {};
     this.opts = {
       topicCacheMs: Math.min(o.topicCacheMs ?? 5_000, 10_000),
-      commitDeadlineMs: o.commitDeadlineMs ?? COMMIT_DEADLINE_MS,
+      commitDeadlineMs: Math.min(o.commitDeadlineMs ?? COMMIT_DEADLINE_MS, COMMIT_DEADLINE_MS),
       pollIntervalMs: o.pollIntervalMs ?? 250,
       producerExpirationMs: o.producerExpirationMs ?? PRODUCER_EXPIRATION_MS,
     };
@@ -524,19 +530,20 @@ export class Log implements LogService {
       r.topicRecord instanceof Error ? [] : [{ topicId: r.topicRecord.id, partition: r.partition }],
     );
     const until = this.clock.now() + remaining;
+    // A poll reads every waiting partition's head: space polls out as the partition count grows, so one long
+    // poll over many partitions costs a bounded number of reads per second (on AWS each is a GetItem).
+    const interval = this.opts.pollIntervalMs + POLL_MS_PER_PARTITION * keys.length;
     for (;;) {
       const left = until - this.clock.now();
       if (left <= 0) return;
       const before = this.clock.now();
-      await this.waiter.wait(keys, Math.min(left, this.opts.pollIntervalMs));
+      await this.waiter.wait(keys, Math.min(left, interval));
       // Woken early by a local commit: go read.
-      if (this.clock.now() - before < this.opts.pollIntervalMs && this.clock.now() < until) return;
-      const heads = await Promise.all(
-        resolved.map((r) =>
-          r.topicRecord instanceof Error
-            ? undefined
-            : this.reader.head(r.topicRecord, r.partition).catch(() => undefined),
-        ),
+      if (this.clock.now() - before < interval && this.clock.now() < until) return;
+      const heads = await mapLimit(resolved, 16, async (r) =>
+        r.topicRecord instanceof Error
+          ? undefined
+          : this.reader.head(r.topicRecord, r.partition).catch(() => undefined),
       );
       if (heads.some((h, i) => h === undefined || h.next > starts[i]!)) return;
     }

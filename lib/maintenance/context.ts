@@ -1,12 +1,13 @@
 /** What every maintenance step is given: the ports, the clock, and the tunables (all with safe defaults). */
 import { randomBytes } from "node:crypto";
+import { COMMIT_DEADLINE_MS } from "../log/log.js";
 import type { Clock } from "../storage/clock.js";
 import { systemClock } from "../storage/clock.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 
-/** lib/log/log.ts COMMIT_DEADLINE_MS: a produce never commits later than this after its object PUT. */
-export const COMMIT_DEADLINE_MS = 120_000;
+// A produce never commits later than this after its object PUT: the settle time and the sweep build on it.
+export { COMMIT_DEADLINE_MS };
 
 export interface MaintenanceOptions {
   /** how long a partition lease lasts; a run that outlives it can change nothing (default 5 min) */
