@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ManualClock } from "../../lib/storage/clock.js";
+import { breakOneField, expectRejectedUnchanged, type Json, type Path } from "../support/broken-field.js";
 import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
 
 let server: TestServer;
@@ -31,9 +32,6 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.dispose());
 
-type Path = (string | number)[];
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 /** Everything a group request could change. */
 async function snapshot() {
   return {
@@ -42,26 +40,6 @@ async function snapshot() {
     idle: (await api.get("/v1/groups/idle")).body,
     unknown: (await api.get("/v1/groups/fresh/offsets")).body,
   };
-}
-
-const fieldName = (path: Path) =>
-  path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${p}` : p), "");
-
-function paths(value: Json, at: Path = []): Path[] {
-  const out: Path[] = at.length ? [at] : [];
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) out.push(...paths(v, [...at, i]));
-  } else if (value && typeof value === "object")
-    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...at, k]));
-  return out;
-}
-
-function setAt(value: Json, path: Path, replacement: Json): Json {
-  const copy = structuredClone(value);
-  let node = copy as Record<string | number, Json>;
-  for (const p of path.slice(0, -1)) node = node[p] as Record<string | number, Json>;
-  node[path.at(-1)!] = replacement;
-  return copy;
 }
 
 /** Values that are wrong for a field, by its name (and, for list entries, by the list's name). */
@@ -113,8 +91,9 @@ const join = fc
     },
     { requiredKeys: ["topics"] },
   )
-  .map((body) => ({ url: "/v1/groups/live/members", body: body as unknown as Json }));
+  .map((body) => ({ method: "POST", url: "/v1/groups/live/members", body: body as unknown as Json }));
 const heartbeat = fc.record({ owned: fc.uniqueArray(partition, { minLength: 1, maxLength: 2 }) }).map(({ owned }) => ({
+  method: "POST",
   url: "/v1/groups/live/members/fz-m/heartbeat",
   body: { memberEpoch, owned: owned.map((p) => ({ topic: "gfz", partition: p })) } as Json,
 }));
@@ -131,10 +110,15 @@ const offsets = fc.uniqueArray(
   { minLength: 1, maxLength: 2, selector: (o) => o.partition },
 );
 const memberCommit = offsets.map((o) => ({
+  method: "POST",
   url: "/v1/groups/live/offsets",
   body: { memberId: "fz-m", memberEpoch, offsets: o } as Json,
 }));
-const standaloneCommit = offsets.map((o) => ({ url: "/v1/groups/idle/offsets", body: { offsets: o } as Json }));
+const standaloneCommit = offsets.map((o) => ({
+  method: "POST",
+  url: "/v1/groups/idle/offsets",
+  body: { offsets: o } as Json,
+}));
 const reset = fc
   .record(
     {
@@ -147,40 +131,14 @@ const reset = fc
     },
     { requiredKeys: ["to"] },
   )
-  .map((body) => ({ url: "/v1/groups/idle/offsets/reset", body: body as unknown as Json }));
+  .map((body) => ({ method: "POST", url: "/v1/groups/idle/offsets/reset", body: body as unknown as Json }));
 
 /** A valid request with one field broken: a wrong value, or an unknown member next to it. */
-const broken = fc
-  .oneof(join, heartbeat, memberCommit, standaloneCommit, reset)
-  .chain((req) => fc.tuple(fc.constant(req), fc.constantFrom(...paths(req.body)), fc.boolean(), fc.nat()))
-  .map(([req, path, unknownMember, pick]) => {
-    if (unknownMember) {
-      const parent = path.slice(0, -1);
-      const owner = parent.reduce<Json>((n, p) => (n as Record<string | number, Json>)[p]!, req.body);
-      if (owner && typeof owner === "object" && !Array.isArray(owner)) {
-        const broke = [...parent, "bogus"];
-        return { ...req, body: setAt(req.body, broke, 1), field: fieldName(broke) };
-      }
-    }
-    const bad = badValues(path);
-    return { ...req, body: setAt(req.body, path, bad[pick % bad.length]!), field: fieldName(path) };
-  });
+const broken = breakOneField(fc.oneof(join, heartbeat, memberCommit, standaloneCommit, reset), badValues);
 
 it("a group request with one broken field is a 4xx problem naming it, and changes nothing", async () => {
   await fc.assert(
-    fc.asyncProperty(broken, async (req) => {
-      const before = await snapshot();
-      const res = await api.post(req.url, req.body);
-      const what = `POST ${req.url} ${JSON.stringify(req.body)} -> ${res.status} ${JSON.stringify(res.body)}`;
-      expect(res.status, what).toBeGreaterThanOrEqual(400);
-      expect(res.status, what).toBeLessThan(500);
-      expect(res.contentType, what).toContain("application/problem+json");
-      const field = String(res.body.field);
-      expect(field === req.field || field.startsWith(`${req.field}.`) || field.startsWith(`${req.field}[`), what).toBe(
-        true,
-      );
-      expect(await snapshot(), what).toEqual(before);
-    }),
+    fc.asyncProperty(broken, (req) => expectRejectedUnchanged(api, req, snapshot)),
     { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? 20240502) },
   );
 });
