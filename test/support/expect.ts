@@ -13,3 +13,17 @@ export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<
   }
   throw new Error(`expected ${code}, but it succeeded`);
 }
+
+/**
+ * The code of the StrataError `p` rejects with, or undefined when it succeeds: for tests that compare codes
+ * (`expect(await codeOf(p)).toBe("...")`) or accept success as one of the outcomes.
+ */
+export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    return (e as StrataError).code;
+  }
+}

@@ -4,21 +4,11 @@ import { type FileHandle, mkdir, mkdtemp, readdir, readFile, rm, writeFile } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../../lib/errors.js";
 import { FsObjectStore } from "../../../lib/storage/fs-object-store.js";
 import type { SyncHooks } from "../../../lib/storage/fsync.js";
+import { codeOf } from "../../support/expect.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as StrataError).code;
-  }
-}
 
 describe("FsObjectStore", () => {
   let base: string;

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../../lib/errors.js";
 import type { WriteOp } from "../../../lib/storage/ledger.js";
 import { compareUtf8, prefixUpperBound, SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
+import { codeOf } from "../../support/expect.js";
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
 const sign = (n: number) => Math.sign(n);
@@ -15,16 +15,6 @@ const tricky = fc.string({
   unit: fc.constantFrom("a", "b", "~", "\u00e9", "\uFF5E", "\uFFFF", "\uE000", "\u{1F600}", "\u{10FFFF}", "\u{10000}"),
   maxLength: 6,
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as StrataError).code;
-  }
-}
 
 describe("byte-order helpers", () => {
   it("compareUtf8 agrees with comparing UTF-8 bytes", () => {
