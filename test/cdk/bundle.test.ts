@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyNagChecks, nagFindings } from "../../cdk/nag.js";
 import { StrataStack } from "../../cdk/stack.js";
 import { REPO_ROOT, type StrataEntries } from "../../cdk/strata-log-service.js";
+import { apiGatewayEvent } from "../support/apigw.js";
 import { type AwsTestStorage, awsTestStorage } from "../support/aws-storage.js";
 import { node22Binary } from "./node22.js";
 import { MISSING_ENTRIES, testEntries } from "./support.js";
@@ -125,38 +126,16 @@ function invokeBundle(
 
 let requestSeq = 0;
 
-/** An API Gateway HTTP API payload 2.0 event (the shape from the AWS documentation), with an IAM caller. */
+/** An event from an IAM caller (the API's authorizer), over https, with a JSON body. */
 function apiEvent(method: string, path: string, options: { query?: string; json?: unknown } = {}) {
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-  const query = options.query ?? "";
-  const now = new Date();
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: query,
-    ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
-    headers: {
-      host: "abc123.execute-api.us-east-1.amazonaws.com",
-      "x-forwarded-proto": "https",
-      ...(body ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } : {}),
-    },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      authorizer: { iam: { accountId: "123456789012", userArn: "arn:aws:iam::123456789012:user/tester" } },
-      domainName: "abc123.execute-api.us-east-1.amazonaws.com",
-      domainPrefix: "abc123",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "vitest" },
-      requestId: `bundle-${++requestSeq}`,
-      routeKey: "$default",
-      stage: "$default",
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body !== undefined ? { body } : {}),
-    isBase64Encoded: false,
-  };
+  return apiGatewayEvent(method, path, {
+    query: options.query,
+    body,
+    headers: { "x-forwarded-proto": "https", ...(body ? { "content-type": "application/json" } : {}) },
+    authorizer: { iam: { accountId: "123456789012", userArn: "arn:aws:iam::123456789012:user/tester" } },
+    requestId: `bundle-${++requestSeq}`,
+  });
 }
 
 const bodyOf = (r: Invocation) => {

@@ -3,8 +3,9 @@
  * events), on S3 + DynamoDB emulators through the same environment variables a deployed function reads: the
  * coordinator the handler builds runs on the DynamoDB ledger.
  */
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { type AwsTestStorage, awsTestStorage } from "../support/aws-storage.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { apiGatewayEvent, apiHandlerOnEmulators } from "../support/apigw.js";
+import type { AwsTestStorage } from "../support/aws-storage.js";
 
 interface Result {
   statusCode: number;
@@ -18,52 +19,21 @@ let aws: AwsTestStorage;
 let handler: Handler;
 
 beforeAll(async () => {
-  aws = await awsTestStorage();
-  const env = inject("aws");
-  Object.assign(process.env, {
-    STRATA_BUCKET: aws.bucket,
-    STRATA_TABLE: aws.table,
-    AWS_REGION: env.region,
-    AWS_ENDPOINT_URL_S3: env.s3,
-    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb,
-    ...(env.credentials
-      ? { AWS_ACCESS_KEY_ID: env.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: env.credentials.secretAccessKey }
-      : {}),
-  });
-  handler = (await import("../../functions/api.js")).handler as unknown as Handler;
+  ({ aws, handler } = await apiHandlerOnEmulators<Handler>());
 });
 afterAll(async () => aws?.cleanup());
 
 let seq = 0;
 
-/** A payload 2.0 event with a JSON body (shape from the AWS documentation). */
+/** Sends `method path` with a JSON body, as API Gateway would, and reads the answer back as JSON. */
 async function invoke(method: string, path: string, body?: unknown) {
   const text = body === undefined ? undefined : JSON.stringify(body);
   const result = await handler(
-    {
-      version: "2.0",
-      routeKey: "$default",
-      rawPath: path,
-      rawQueryString: "",
-      headers: {
-        host: "abc123.execute-api.us-east-1.amazonaws.com",
-        ...(text ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) } : {}),
-      },
-      requestContext: {
-        accountId: "123456789012",
-        apiId: "abc123",
-        domainName: "abc123.execute-api.us-east-1.amazonaws.com",
-        domainPrefix: "abc123",
-        http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "vitest" },
-        requestId: `req-${++seq}`,
-        routeKey: "$default",
-        stage: "$default",
-        time: new Date().toUTCString(),
-        timeEpoch: Date.now(),
-      },
-      isBase64Encoded: false,
-      ...(text ? { body: text } : {}),
-    },
+    apiGatewayEvent(method, path, {
+      body: text,
+      headers: text ? { "content-type": "application/json" } : {},
+      requestId: `req-${++seq}`,
+    }),
     { functionName: "strata-api", awsRequestId: `test-${seq}` },
   );
   const raw = result.isBase64Encoded ? Buffer.from(result.body ?? "", "base64").toString() : (result.body ?? "");

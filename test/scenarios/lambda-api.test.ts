@@ -3,9 +3,10 @@
  * bodies API Gateway base64-encodes, against the AWS emulators (DynamoDB Local + s3rver) through the same
  * environment variables a deployed function reads.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeRecordBatch, encodeRecordBatch } from "../../lib/format/record-batch.js";
-import { type AwsTestStorage, awsTestStorage } from "../support/aws-storage.js";
+import { apiGatewayEvent, apiHandlerOnEmulators } from "../support/apigw.js";
+import type { AwsTestStorage } from "../support/aws-storage.js";
 
 /** The parts of the AWS types this test uses (aws-lambda's types are not a dependency). */
 type APIGatewayProxyEventV2 = Record<string, unknown>;
@@ -22,66 +23,26 @@ let aws: AwsTestStorage;
 let handler: Handler;
 
 beforeAll(async () => {
-  aws = await awsTestStorage();
-  const env = inject("aws");
-  Object.assign(process.env, {
-    STRATA_BUCKET: aws.bucket,
-    STRATA_TABLE: aws.table,
-    AWS_REGION: env.region,
-    AWS_ENDPOINT_URL_S3: env.s3,
-    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb,
-    ...(env.credentials
-      ? { AWS_ACCESS_KEY_ID: env.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: env.credentials.secretAccessKey }
-      : {}),
-  });
-  handler = (await import("../../functions/api.js")).handler as unknown as Handler;
+  ({ aws, handler } = await apiHandlerOnEmulators<Handler>());
 });
 afterAll(async () => aws?.cleanup());
 
-let requestSeq = 0;
-
-/** An HTTP API payload 2.0 event as API Gateway sends it (shape from the AWS documentation). */
+/** An event as a client's request reaches the function: over https, with its user agent and content type. */
 function apiEvent(
   method: string,
   path: string,
   options: { query?: string; body?: string | Uint8Array; contentType?: string; headers?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2 {
-  const binary = options.body instanceof Uint8Array;
-  const body = binary
-    ? Buffer.from(options.body as Uint8Array).toString("base64")
-    : (options.body as string | undefined);
-  const now = new Date();
-  const query = options.query ?? "";
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: path,
-    rawQueryString: query,
-    ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
+  return apiGatewayEvent(method, path, {
+    query: options.query,
+    body: options.body,
     headers: {
-      host: "abc123.execute-api.us-east-1.amazonaws.com",
       "user-agent": "vitest",
       "x-forwarded-proto": "https",
       ...(options.contentType ? { "content-type": options.contentType } : {}),
-      ...(body !== undefined
-        ? { "content-length": String(binary ? (options.body as Uint8Array).length : Buffer.byteLength(body)) }
-        : {}),
       ...options.headers,
     },
-    requestContext: {
-      accountId: "123456789012",
-      apiId: "abc123",
-      domainName: "abc123.execute-api.us-east-1.amazonaws.com",
-      domainPrefix: "abc123",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "vitest" },
-      requestId: `req-${++requestSeq}`,
-      routeKey: "$default",
-      stage: "$default",
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    ...(body !== undefined ? { body, isBase64Encoded: binary } : { isBase64Encoded: false }),
-  };
+  });
 }
 
 const context = { functionName: "strata-api", awsRequestId: "test" } as Context;
