@@ -13,8 +13,14 @@ import { createMaintenance, type Maintenance } from "../../lib/maintenance/maint
 import type { PartitionReport } from "../../lib/maintenance/partition.js";
 import type { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
-import { instrument, type PortCall } from "../support/instrument.js";
-import { b, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
+import {
+  b,
+  countStorageCalls,
+  crashingMaintenance,
+  SETTLE,
+  topicName,
+  useMaintenanceWorld,
+} from "../support/maintenance.js";
 import { indexEntries, readAll, type Seen, unreferenced } from "../unit/maintenance/support.js";
 
 const options = { leaseMs: 1_000, graceMs: 60_000, orphanAgeMs: 600_000 };
@@ -292,14 +298,7 @@ describe.each(backends)("compaction on $name", (backend) => {
     }
 
     const clean = await prepare();
-    let calls = 0;
-    const counting = createMaintenance({
-      ledger: instrument(storage.ledger, { onCall: () => calls++ }),
-      store: instrument(storage.store, { onCall: () => calls++ }),
-      clock,
-      options,
-    });
-    await counting.run(clean.job);
+    const calls = await countStorageCalls({ storage, clock }, options, clean.job);
     const expected = await readAll(log, clean.name);
     expect(view(expected.records)).toEqual(view(latestPerKey(clean.produced)));
     expect(calls).toBeGreaterThan(8);
@@ -310,14 +309,7 @@ describe.each(backends)("compaction on $name", (backend) => {
       for (const when of ["before", "after"] as const) {
         const { name, id, job, produced } = await prepare();
         ids.push(id);
-        let seq = 0;
-        const fault = (_c: PortCall) => (seq++ === target ? when : undefined);
-        const faulty = createMaintenance({
-          ledger: instrument(storage.ledger, { fault }),
-          store: instrument(storage.store, { fault }),
-          clock,
-          options,
-        });
+        const faulty = crashingMaintenance({ storage, clock }, options, target, when);
         await faulty.run(job).catch(() => undefined);
         const tag = `fault ${when} call ${target}`;
         // In between, the log reads as before or with superseded records gone: never anything else.

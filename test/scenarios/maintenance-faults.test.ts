@@ -17,8 +17,14 @@ import { createMaintenance, type Maintenance } from "../../lib/maintenance/maint
 import type { ManualClock } from "../../lib/storage/clock.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
 import { backends, type TestStorage } from "../support/backends.js";
-import { instrument, type PortCall } from "../support/instrument.js";
-import { b, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
+import {
+  b,
+  countStorageCalls,
+  crashingMaintenance,
+  SETTLE,
+  topicName,
+  useMaintenanceWorld,
+} from "../support/maintenance.js";
 import { indexEntries, readAll, type Seen, unreferenced } from "../unit/maintenance/support.js";
 
 const options = { mergeMinEntries: 4, leaseMs: 1_000, graceMs: 60_000, orphanAgeMs: 600_000 };
@@ -59,14 +65,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
   it("a crash before or after any storage call of a run leaves a log that reads correctly, and no leak", async () => {
     // The clean run, counted: how many calls there are, and what the log reads afterwards.
     const clean = await prepare();
-    let calls = 0;
-    const counting = createMaintenance({
-      ledger: instrument(storage.ledger, { onCall: () => calls++ }),
-      store: instrument(storage.store, { onCall: () => calls++ }),
-      clock,
-      options,
-    });
-    await counting.run(clean.job);
+    const calls = await countStorageCalls({ storage, clock }, options, clean.job);
     const expected = await readAll(log, clean.name);
     expect(expected.logStartOffset).toBe(20);
     expect(expected.highWatermark).toBe(28);
@@ -76,14 +75,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
     for (let target = 0; target < calls; target += step) {
       for (const when of ["before", "after"] as const) {
         const { name, id, job } = await prepare();
-        let seq = 0;
-        const fault = (_c: PortCall) => (seq++ === target ? when : undefined);
-        const faulty = createMaintenance({
-          ledger: instrument(storage.ledger, { fault }),
-          store: instrument(storage.store, { fault }),
-          clock,
-          options,
-        });
+        const faulty = crashingMaintenance({ storage, clock }, options, target, when);
         await faulty.run(job).catch(() => undefined);
         // Then a clean run after the crashed run's lease expired.
         clock.advance(options.leaseMs + 1);

@@ -4,9 +4,15 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { createLog, type Log } from "../../lib/log/log.js";
-import { createMaintenance, type Maintenance, type MaintenanceOptions } from "../../lib/maintenance/maintain.js";
+import {
+  createMaintenance,
+  type Maintenance,
+  type MaintenanceJob,
+  type MaintenanceOptions,
+} from "../../lib/maintenance/maintain.js";
 import { ManualClock } from "../../lib/storage/clock.js";
 import type { Backend, TestStorage } from "./backends.js";
+import { instrument, type PortCall } from "./instrument.js";
 
 const enc = new TextEncoder();
 export const b = (s: string) => enc.encode(s);
@@ -47,5 +53,41 @@ export function useMaintenanceWorld(
   });
   afterAll(async () => {
     await storage?.cleanup();
+  });
+}
+
+type Ports = Pick<MaintenanceWorld, "storage" | "clock">;
+
+/** Runs `job` once on a maintenance that counts its storage calls: how many places a crash can hit. */
+export async function countStorageCalls(
+  { storage, clock }: Ports,
+  options: MaintenanceOptions,
+  job: MaintenanceJob,
+): Promise<number> {
+  let calls = 0;
+  const counting = createMaintenance({
+    ledger: instrument(storage.ledger, { onCall: () => calls++ }),
+    store: instrument(storage.store, { onCall: () => calls++ }),
+    clock,
+    options,
+  });
+  await counting.run(job);
+  return calls;
+}
+
+/** A maintenance that crashes `when` its `target`-th storage call (counted from 0, ledger and store together). */
+export function crashingMaintenance(
+  { storage, clock }: Ports,
+  options: MaintenanceOptions,
+  target: number,
+  when: "before" | "after",
+): Maintenance {
+  let seq = 0;
+  const fault = (_c: PortCall) => (seq++ === target ? when : undefined);
+  return createMaintenance({
+    ledger: instrument(storage.ledger, { fault }),
+    store: instrument(storage.store, { fault }),
+    clock,
+    options,
   });
 }
