@@ -9,6 +9,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import { parseJson, readBody } from "./body.js";
 import {
+  envelopeSize,
   type FetchJson,
   fetchResultToJson,
   fetchStart,
@@ -189,11 +190,12 @@ export function createApp(deps: AppDeps): Hono {
     const ok: FetchJson[] = [];
     const partitions = results.map(({ topic, partition, ...r }) => {
       if ("error" in r) return { topic, partition, error: problemFromError(r.error) };
-      const json = fetchResultToJson(r, body.encoding);
+      // One object, sent as it is: trimming below must move the nextOffset the client reads.
+      const json = Object.assign({ topic, partition }, fetchResultToJson(r, body.encoding));
       ok.push(json);
-      return { topic, partition, ...json };
+      return json;
     });
-    trimToBudget(ok, limits.maxResponseBytes);
+    trimToBudget(ok, limits.maxResponseBytes, envelopeSize(partitions));
     return c.json({ partitions });
   });
 

@@ -35,13 +35,34 @@ export function decodeHeaderName(name: string, field: string): string {
   return name;
 }
 
-/** Bytes -> a response string; with utf8, bytes that are not UTF-8 come back base64 and `field` is recorded. */
+/**
+ * The size of `bytes` as a JSON string body (UTF-8 text): control bytes become \u00XX (6 characters), `"` and
+ * `\` two. Multi-byte characters are written as they are.
+ */
+function jsonTextSize(bytes: Uint8Array): number {
+  let size = bytes.length;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20) size += 5;
+    else if (b === 0x22 || b === 0x5c) size += 1;
+  }
+  return size;
+}
+
+/**
+ * Bytes -> a response string. With utf8, bytes that are not UTF-8 come back base64 and `field` is recorded; so do
+ * bytes whose JSON text would be larger than their base64 (mostly control bytes, which JSON writes as \u00XX, six
+ * times their size): that keeps every answer within about 4/3 of the data, under Lambda's 6 MB.
+ */
 function encodeBytes(bytes: Uint8Array, enc: Encoding, field: string, base64Fields: string[]): string {
   if (enc === "utf8") {
-    try {
-      return utf8Decoder.decode(bytes);
-    } catch {
-      base64Fields.push(field);
+    if (jsonTextSize(bytes) > Math.ceil(bytes.length / 3) * 4) base64Fields.push(field);
+    else {
+      try {
+        return utf8Decoder.decode(bytes);
+      } catch {
+        base64Fields.push(field);
+      }
     }
   }
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
@@ -56,7 +77,7 @@ export interface RecordJson {
   key: string | null;
   value: string | null;
   headers: { name: string; value: string | null }[];
-  /** with encoding=utf8: the fields that are base64 because their bytes are not UTF-8 */
+  /** with encoding=utf8: the fields that are base64 because their bytes are not UTF-8 (or are mostly control bytes) */
   base64?: string[];
 }
 

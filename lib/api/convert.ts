@@ -107,8 +107,8 @@ export const fetchResultToJson = (r: FetchResult, enc: Encoding): FetchJson => (
  * drop everything from the first record that would cross it, moving each trimmed partition's nextOffset
  * back to its first dropped record. The first record is always kept, so a consumer always progresses.
  */
-export function trimToBudget(results: FetchJson[], budget: number): void {
-  let used = 1024; // envelope, topic names and partition bounds
+export function trimToBudget(results: FetchJson[], budget: number, envelopeBytes = 1024): void {
+  let used = envelopeBytes; // everything but the records: topic names, bounds, error entries
   let full = false;
   let kept = 0;
   for (const r of results) {
@@ -128,4 +128,10 @@ export function trimToBudget(results: FetchJson[], budget: number): void {
       r.records.length = cut;
     }
   }
+}
+
+/** The encoded size of an answer without its records, plus slack for the commas between them. */
+export function envelopeSize(answer: unknown[]): number {
+  const empty = answer.map((e) => (e && typeof e === "object" && "records" in e ? { ...e, records: [] } : e));
+  return Buffer.byteLength(JSON.stringify({ partitions: empty })) + 64;
 }
