@@ -9,7 +9,7 @@
  *   partitions, so their counts end up differing by at most one. Each step lowers the sum of squared
  *   counts, so the loop ends.
  */
-import { type PartitionKey, partitionKey } from "./partitions.js";
+import { getOwn, type PartitionKey, partitionKey } from "./partitions.js";
 
 export interface AssignorMember {
   memberId: string;
@@ -33,7 +33,7 @@ export function computeTarget(
   const rank = new Map<PartitionKey, number>();
   const topicOf = new Map<PartitionKey, string>();
   for (const topic of topics) {
-    for (let p = 0; p < (partitionCounts[topic] ?? 0); p++) {
+    for (let p = 0; p < (getOwn(partitionCounts, topic) ?? 0); p++) {
       const key = partitionKey(topic, p);
       rank.set(key, rank.size);
       topicOf.set(key, topic);
@@ -54,7 +54,7 @@ export function computeTarget(
   // 2. Place every other subscribed partition on the least-loaded member that subscribes to its topic.
   for (const topic of topics) {
     const eligible = ordered.filter((m) => subs.get(m.memberId)!.has(topic));
-    for (let p = 0; p < (partitionCounts[topic] ?? 0); p++) {
+    for (let p = 0; p < (getOwn(partitionCounts, topic) ?? 0); p++) {
       const key = partitionKey(topic, p);
       if (owner.has(key)) continue;
       const chosen = leastLoaded(eligible, target);

@@ -16,7 +16,7 @@ import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Item, type ItemKey, type Ledger, type WriteOp } from "../storage/ledger.js";
 import { fencedMember, groupNotEmpty, groupNotFound, notOwner, tooMuchContention, unknownMember } from "./errors.js";
 import { reconcile, refreshTopics, removeExpired, subscribedTopics, targetOf } from "./membership.js";
-import { type PartitionKey, partitionKey, sameSet, toKeySet, toList } from "./partitions.js";
+import { getOwn, type PartitionKey, partitionKey, sameSet, setOwn, toKeySet, toList } from "./partitions.js";
 import {
   decodeGroup,
   emptyGroup,
@@ -128,7 +128,7 @@ export class GroupCoordinator {
 
     return this.mutate(group, async (g, now, exists) => {
       if (removeExpired(g, now).length > 0) g.groupEpoch++;
-      const existing = g.members[memberId];
+      const existing = getOwn(g.members, memberId);
       if (existing) {
         // A retried join (its answer was lost): same member; the caller holds nothing yet.
         if (existing.topics.join() !== topics.join()) g.groupEpoch++;
@@ -137,7 +137,7 @@ export class GroupCoordinator {
       } else {
         if (Object.keys(g.members).length >= MAX_MEMBERS) throw groupFull(group, "members");
         const memberEpoch = ++g.lastMemberEpoch;
-        g.members[memberId] = {
+        setOwn(g.members, memberId, {
           topics,
           sessionTimeoutMs,
           memberEpoch,
@@ -145,7 +145,7 @@ export class GroupCoordinator {
           renewedAt: now,
           assigned: {},
           revoking: {},
-        };
+        });
         g.groupEpoch++;
       }
       const m = g.members[memberId]!;
@@ -170,7 +170,7 @@ export class GroupCoordinator {
     const view: TopicView = new Map();
 
     return this.mutate(group, async (g, now, exists) => {
-      const m = exists ? g.members[memberId] : undefined;
+      const m = exists ? getOwn(g.members, memberId) : undefined;
       if (!m || !isLive(m, now)) throw unknownMember(group, memberId);
       if (memberEpoch !== m.memberEpoch && memberEpoch !== m.previousEpoch) {
         throw fencedMember(group, memberId, memberEpoch, m.memberEpoch);
@@ -198,7 +198,7 @@ export class GroupCoordinator {
     checkMemberId(memberId);
     await this.mutate(group, (g, now, exists) => {
       // Leaving twice (a retried request) is not an error.
-      if (!exists || !g.members[memberId]) return { result: undefined, write: false };
+      if (!exists || !getOwn(g.members, memberId)) return { result: undefined, write: false };
       delete g.members[memberId];
       removeExpired(g, now);
       g.groupEpoch++;
@@ -628,7 +628,7 @@ function memberGuard(
   memberEpoch: number,
   offsets: TopicPartition[],
 ): WriteOp[] {
-  const m = current?.members[memberId];
+  const m = current ? getOwn(current.members, memberId) : undefined;
   if (!current || !m || !isLive(m, now)) throw unknownMember(group, memberId);
   if (memberEpoch !== m.memberEpoch && memberEpoch !== m.previousEpoch) {
     throw fencedMember(group, memberId, memberEpoch, m.memberEpoch);

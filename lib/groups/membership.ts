@@ -4,7 +4,7 @@
  * still hold. The coordinator persists the result with one conditional write.
  */
 import { computeTarget, type TargetAssignment } from "./assignor.js";
-import { type PartitionKey, sameSet, toKeySet, toStored } from "./partitions.js";
+import { getOwn, type PartitionKey, sameSet, setOwn, toKeySet, toStored } from "./partitions.js";
 import { type GroupRecord, isLive, liveMemberIds, type TopicRecord } from "./state.js";
 
 /** Drops members whose lease has ended; their partitions are free again. Returns the ids removed. */
@@ -29,9 +29,9 @@ export function refreshTopics(g: GroupRecord, catalog: ReadonlyMap<string, { id:
   for (const topic of subscribedTopics(g)) {
     const seen = catalog.get(topic);
     if (!seen) continue;
-    const stored = g.topics[topic];
+    const stored = getOwn(g.topics, topic);
     const partitions = stored && stored.id === seen.id ? Math.max(stored.partitions, seen.partitions) : seen.partitions;
-    next[topic] = { id: seen.id, partitions };
+    setOwn(next, topic, { id: seen.id, partitions });
   }
   const changed = JSON.stringify(next) !== JSON.stringify(sortedRecord(g.topics));
   g.topics = next;

@@ -34,9 +34,9 @@ export function toStored(keys: Iterable<PartitionKey>): StoredPartitions {
   const out: StoredPartitions = {};
   for (const key of sortKeys(keys)) {
     const { topic, partition } = parseKey(key);
-    const list = out[topic] ?? [];
+    const list = getOwn(out, topic) ?? [];
     list.push(partition);
-    out[topic] = list;
+    setOwn(out, topic, list);
   }
   return out;
 }
@@ -47,4 +47,16 @@ export function sameSet(a: ReadonlySet<PartitionKey>, b: ReadonlySet<PartitionKe
   if (a.size !== b.size) return false;
   for (const k of a) if (!b.has(k)) return false;
   return true;
+}
+
+/**
+ * Own properties only. Member ids and topic names are user strings used as object keys in the stored group
+ * state: "constructor" or "__proto__" must find nothing inherited, and must be stored as plain own keys.
+ */
+export function getOwn<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

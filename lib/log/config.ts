@@ -6,7 +6,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { TopicConfig } from "./types.js";
 
 type Kind =
-  | { type: "long"; min: number }
+  | { type: "long"; min: number; max?: number }
   | { type: "ratio" }
   | { type: "enum"; values: readonly string[]; normalize?: (v: string) => string };
 
@@ -31,8 +31,9 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     },
   },
   "segment.bytes": { default: "1073741824", kind: { type: "long", min: 1024 } },
-  // Here it bounds one record's encoded size (issue [core]).
-  "max.message.bytes": { default: "1048576", kind: { type: "long", min: 64 } },
+  // Here it bounds one record's encoded size (issue [core]). At most the request body limit (4 MiB): a larger
+  // record could only arrive compressed, and no JSON fetch answer (Lambda: 6 MB) could carry it back.
+  "max.message.bytes": { default: "1048576", kind: { type: "long", min: 64, max: 4 * 1024 * 1024 } },
   "delete.retention.ms": { default: "86400000", kind: { type: "long", min: 0 } },
   "min.compaction.lag.ms": { default: "0", kind: { type: "long", min: 0 } },
   "min.cleanable.dirty.ratio": { default: "0.5", kind: { type: "ratio" } },
@@ -43,12 +44,17 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   // The codec the server uses when it encodes JSON records; "producer" keeps binary batches as sent.
   "compression.type": {
     default: "producer",
-    kind: { type: "enum", values: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] },
+    // zstd is not offered: Node 20 has no zstd and no pure-JS encoder was fast enough (docs/FORMAT.md).
+    kind: { type: "enum", values: ["producer", "uncompressed", "gzip", "snappy", "lz4"] },
   },
 };
 
+/** Own keys only: "constructor" or "__proto__" are not config keys. */
+const configSpec = (key: string): KeySpec | undefined =>
+  Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key] : undefined;
+
 function normalizeValue(key: string, raw: unknown): string {
-  const spec = CONFIG_KEYS[key];
+  const spec = configSpec(key);
   const field = `config.${key}`;
   if (!spec) throw new InvalidArgumentError(field, `unknown config key "${key}"`);
   const { kind } = spec;
@@ -74,6 +80,8 @@ function normalizeValue(key: string, raw: unknown): string {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(field, `${key} is out of range`);
   if (n < kind.min) throw new InvalidArgumentError(field, `${key} must be at least ${kind.min}`);
+  if (kind.max !== undefined && n > kind.max)
+    throw new InvalidArgumentError(field, `${key} must be at most ${kind.max}`);
   return String(n);
 }
 
@@ -89,7 +97,7 @@ export function applyConfigUpdate(current: TopicConfig, update: Record<string, u
   const next: TopicConfig = { ...current };
   for (const [key, raw] of Object.entries(update)) {
     if (raw === null) {
-      if (!CONFIG_KEYS[key]) throw new InvalidArgumentError(`config.${key}`, `unknown config key "${key}"`);
+      if (!configSpec(key)) throw new InvalidArgumentError(`config.${key}`, `unknown config key "${key}"`);
       delete next[key];
     } else next[key] = normalizeValue(key, raw);
   }
