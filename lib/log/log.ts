@@ -9,7 +9,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import { FormatError } from "../format/errors.js";
 import { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../format/record-batch.js";
-import { Compression, type CompressionCodec, type RecordInput } from "../format/types.js";
+import { Compression, type CompressionCodec, type RecordInput, TimestampType } from "../format/types.js";
 import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
@@ -18,6 +18,7 @@ import type { TopicRecord } from "./entries.js";
 import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
 import { incomingObjectKey, producerClaimKey, transactionalIdKey } from "./keys.js";
 import { partitionForKey } from "./partitioner.js";
+import { MAX_SEQUENCE } from "./producers.js";
 import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
 import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
 import type { FetchBatchesResult, LogService, PartitionBatches, TopicUpdate } from "./service.js";
@@ -263,7 +264,10 @@ export class Log implements LogService {
             `an idempotent produce needs a non-negative integer base sequence for partition ${partition}`,
           );
         }
-        plan.producer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence };
+        plan.producer = checkProducer(
+          { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence },
+          "producer",
+        );
       }
       plan.bytes = encodeRecordBatch(inputs, {
         compression,
@@ -346,10 +350,22 @@ export class Log implements LogService {
           if (parts.length !== 1) {
             throw new InvalidArgumentError(field, "an idempotent produce sends one batch per partition");
           }
-          batchProducer = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence };
+          batchProducer = checkProducer(
+            { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence },
+            where,
+          );
+        }
+        // The header's maxTimestamp feeds offset-for-time and retention: it must be what the records say.
+        let batchMax = -1;
+        for (const r of decoded.records) if (r.timestamp > batchMax) batchMax = r.timestamp;
+        if (h.timestampType === TimestampType.CreateTime && h.maxTimestamp !== batchMax) {
+          throw new InvalidArgumentError(
+            `${where}.maxTimestamp`,
+            `maxTimestamp ${h.maxTimestamp} is not the largest record timestamp (${batchMax})`,
+          );
         }
         count += h.recordCount;
-        maxTs = Math.max(maxTs, h.maxTimestamp, ...decoded.records.map((r) => r.timestamp));
+        maxTs = Math.max(maxTs, batchMax);
       }
       if (producer) {
         const baseSequence = producer.baseSequences[partition];
@@ -359,7 +375,17 @@ export class Log implements LogService {
             `missing base sequence for partition ${partition}`,
           );
         }
-        batchProducer = { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence };
+        const given = checkProducer(
+          { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence },
+          "producer",
+        );
+        if (batchProducer && batchProducer.producerId !== given.producerId) {
+          throw new InvalidArgumentError(
+            "producerId",
+            `producerId ${given.producerId} differs from the batch header's ${batchProducer.producerId}`,
+          );
+        }
+        batchProducer = given;
       }
       const plan: PartitionPlan = { partition, indices: [k], bytes, count, maxTs: rules.logAppendTime ? now : maxTs };
       if (batchProducer) plan.producer = batchProducer;
@@ -610,6 +636,29 @@ export class Log implements LogService {
     await this.deps.ledger.close?.();
     await this.deps.store.close?.();
   }
+}
+
+/**
+ * Kafka's ranges: producer id a non-negative int64 (here: a safe integer), epoch an int16, sequence an int32.
+ * Anything else is refused, whichever way it arrived (JSON fields, query parameters or a batch header).
+ */
+function checkProducer(
+  p: { producerId: number; producerEpoch: number; baseSequence: number },
+  where: string,
+): { producerId: number; producerEpoch: number; baseSequence: number } {
+  if (!Number.isSafeInteger(p.producerId) || p.producerId < 0) {
+    throw new InvalidArgumentError(`${where}.producerId`, "producerId must be a non-negative integer");
+  }
+  if (!Number.isInteger(p.producerEpoch) || p.producerEpoch < 0 || p.producerEpoch > 32767) {
+    throw new InvalidArgumentError(`${where}.producerEpoch`, "producerEpoch must be an integer from 0 to 32767");
+  }
+  if (!Number.isInteger(p.baseSequence) || p.baseSequence < 0 || p.baseSequence > MAX_SEQUENCE) {
+    throw new InvalidArgumentError(
+      `${where}.baseSequence`,
+      `baseSequence must be an integer from 0 to ${MAX_SEQUENCE}`,
+    );
+  }
+  return p;
 }
 
 function recordSize(r: FetchResult["records"][number]): number {

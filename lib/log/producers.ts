@@ -14,6 +14,17 @@ import type { AttrValue, Condition, Item, ItemKey, WriteOp } from "../storage/le
 
 export const RECENT_BATCHES = 5;
 
+/** Sequences are int32 and wrap to 0 after this, as in Kafka. */
+export const MAX_SEQUENCE = 2 ** 31 - 1;
+const SEQUENCE_SPACE = 2 ** 31;
+
+/** a + n in sequence space (wrapping). */
+export const seqAdd = (a: number, n: number): number => (a + n) % SEQUENCE_SPACE;
+
+/** How far `seq` is ahead of `expected`, wrapping: small is ahead, close to 2^31 is behind. */
+const seqAhead = (seq: number, expected: number): number =>
+  (((seq - expected) % SEQUENCE_SPACE) + SEQUENCE_SPACE) % SEQUENCE_SPACE;
+
 export interface ProducerAppend {
   producerId: number;
   producerEpoch: number;
@@ -57,11 +68,22 @@ export function producerStateOp(
   nowMs: number,
 ): { op: WriteOp; next: ProducerState } {
   const ttl = Math.floor((nowMs + p.expirationMs) / 1000);
-  const entry: RecentBatch = [p.baseSequence, p.baseSequence + count - 1, baseOffset];
+  const entry: RecentBatch = [p.baseSequence, seqAdd(p.baseSequence, count - 1), baseOffset];
   const nowSec = Math.floor(nowMs / 1000);
   let condition: Condition;
   let recent: RecentBatch[];
-  if (p.baseSequence === 0) {
+  if (cached && cached.epoch === p.producerEpoch && cached.nextSeq === p.baseSequence) {
+    // The next batch of a known state (also across the wrap from 2^31-1 to 0).
+    condition = {
+      op: "and",
+      conditions: [
+        { op: "eq", attr: "epoch", value: p.producerEpoch },
+        { op: "eq", attr: "nextSeq", value: p.baseSequence },
+        { op: "gt", attr: "ttl", value: nowSec },
+      ],
+    };
+    recent = [...cached.recent, entry].slice(-RECENT_BATCHES);
+  } else if (p.baseSequence === 0) {
     // A new producer, a new epoch, or state that expired: start over.
     condition = {
       op: "or",
@@ -72,23 +94,12 @@ export function producerStateOp(
       ],
     };
     recent = [entry];
-    if (cached && cached.epoch === p.producerEpoch && cached.nextSeq === 0) recent = [entry];
-  } else if (cached && cached.epoch === p.producerEpoch && cached.nextSeq === p.baseSequence) {
-    condition = {
-      op: "and",
-      conditions: [
-        { op: "eq", attr: "epoch", value: p.producerEpoch },
-        { op: "eq", attr: "nextSeq", value: p.baseSequence },
-        { op: "gt", attr: "ttl", value: nowSec },
-      ],
-    };
-    recent = [...cached.recent, entry].slice(-RECENT_BATCHES);
   } else {
     // Unknown previous state: fail on purpose to learn it from the returned item.
     condition = { op: "attrNotExists", attr: "recent" };
     recent = [entry];
   }
-  const next: ProducerState = { epoch: p.producerEpoch, nextSeq: p.baseSequence + count, recent, ttl };
+  const next: ProducerState = { epoch: p.producerEpoch, nextSeq: seqAdd(p.baseSequence, count), recent, ttl };
   return {
     op: {
       type: "put",
@@ -150,10 +161,23 @@ export function judgeProducerState(
       ),
     };
   }
-  const lastSeq = p.baseSequence + count - 1;
+  const lastSeq = seqAdd(p.baseSequence, count - 1);
   const dup = state.recent.find(([first, last]) => first === p.baseSequence && last === lastSeq);
   if (dup) return { kind: "duplicate", baseOffset: dup[2] };
-  if (p.baseSequence < state.nextSeq) {
+  const sameStart = state.recent.find(([first]) => first === p.baseSequence);
+  if (sameStart) {
+    return {
+      kind: "error",
+      error: new StrataError(
+        "DUPLICATE_SEQUENCE",
+        `sequence ${p.baseSequence} was committed with ${seqAhead(sameStart[1], sameStart[0]) + 1} records, not ${count}: a retry must resend the same batch`,
+        { details: { ...details, expectedSequence: state.nextSeq } },
+      ),
+    };
+  }
+  if (p.baseSequence === state.nextSeq) return { kind: "retry", state };
+  // Behind the expected sequence (modulo the wrap): already committed, too long ago to know its offsets.
+  if (seqAhead(p.baseSequence, state.nextSeq) >= SEQUENCE_SPACE / 2) {
     return {
       kind: "error",
       error: new StrataError(
@@ -163,17 +187,10 @@ export function judgeProducerState(
       ),
     };
   }
-  if (p.baseSequence > state.nextSeq) {
-    return {
-      kind: "error",
-      error: new StrataError(
-        "OUT_OF_ORDER_SEQUENCE",
-        `sequence gap: expected ${state.nextSeq}, got ${p.baseSequence}`,
-        {
-          details: { ...details, expectedSequence: state.nextSeq },
-        },
-      ),
-    };
-  }
-  return { kind: "retry", state };
+  return {
+    kind: "error",
+    error: new StrataError("OUT_OF_ORDER_SEQUENCE", `sequence gap: expected ${state.nextSeq}, got ${p.baseSequence}`, {
+      details: { ...details, expectedSequence: state.nextSeq },
+    }),
+  };
 }
