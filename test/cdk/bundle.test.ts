@@ -83,13 +83,18 @@ interface Invocation {
   error?: string;
 }
 
-/** Runs a bundle in a child Node with a Lambda-like environment; resolves with the Node version and results. */
+const RESULT_MARKER = "STRATA-INVOKE-RESULT ";
+
+/**
+ * Runs a bundle in a child Node with a Lambda-like environment; resolves with the Node version, the results and
+ * the log lines the handlers wrote (stdout, as Lambda collects it).
+ */
 function invokeBundle(
   node: string,
   bundle: string,
   events: unknown[],
   extraEnv: Record<string, string> = {},
-): Promise<{ node: string; results: Invocation[] }> {
+): Promise<{ node: string; results: Invocation[]; logs: string[] }> {
   const env = inject("aws");
   const childEnv: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -118,7 +123,12 @@ function invokeBundle(
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) reject(new Error(`${node} exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out));
+      else {
+        const lines = out.split("\n").filter((l) => l !== "");
+        const result = lines.find((l) => l.startsWith(RESULT_MARKER));
+        if (!result) reject(new Error(`no result from the bundle; its output:\n${out}`));
+        else resolve({ ...JSON.parse(result.slice(RESULT_MARKER.length)), logs: lines.filter((l) => l !== result) });
+      }
     });
     child.stdin.end(JSON.stringify({ bundle, events }));
   });
@@ -166,7 +176,11 @@ describe("synthesis with real esbuild bundling", () => {
 describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
   it("answers API Gateway v2 events: health, create, produce, fetch, problem", async () => {
     const topic = `bundle-${version.replace(/\W/g, "")}`;
-    const { node: ran, results } = await invokeBundle(node(), bundles.api, [
+    const {
+      node: ran,
+      results,
+      logs,
+    } = await invokeBundle(node(), bundles.api, [
       apiEvent("GET", "/healthz"),
       apiEvent("POST", "/v1/topics", { json: { name: topic, partitions: 2 } }),
       apiEvent("POST", `/v1/topics/${topic}/records`, {
@@ -182,6 +196,10 @@ describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
     ]);
     expect(ran.startsWith(version), ran).toBe(true);
     for (const r of results) expect(r.ok, r.error).toBe(true);
+    // CloudWatch embedded-metric-format lines for what the produce and the fetch did.
+    const emf = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => "_aws" in l);
+    expect(emf.reduce((n, l) => n + Number(l.ProduceRecords ?? 0), 0)).toBe(2);
+    expect(emf.reduce((n, l) => n + Number(l.FetchRecords ?? 0), 0)).toBe(2);
     const [health, created, produced, fetched, missing] = results as [
       Invocation,
       Invocation,
