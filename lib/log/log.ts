@@ -190,7 +190,8 @@ export class Log implements LogService {
         await this.deps.ledger.write({
           type: "put",
           key: producerClaimKey(producerId),
-          attrs: { at: this.clock.now() },
+          // The claim only keeps two live registrations from sharing an id; it expires with producer state.
+          attrs: { at: this.clock.now(), ttl: Math.floor((this.clock.now() + this.opts.producerExpirationMs) / 1000) },
           condition: { op: "notExists" },
         });
         return producerId;

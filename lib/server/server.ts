@@ -19,6 +19,7 @@ import { openEmbeddedStorage } from "../storage/data-dir.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { SqliteLedger } from "../storage/sqlite-ledger.js";
 
 export type Backend = "embedded" | "aws";
 
@@ -92,6 +93,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const maintenance = startMaintenanceTimer(
     createMaintenance({ ledger: storage.ledger, store: storage.store, clock }),
     options.maintenanceIntervalMs ?? 60_000,
+    // DynamoDB deletes expired items itself; SQLite needs a nudge (see SqliteLedger.expire).
+    storage.ledger instanceof SqliteLedger
+      ? () => (storage.ledger as SqliteLedger).expire(clock.now() / 1000)
+      : undefined,
   );
   const host = options.host ?? "127.0.0.1";
   let server: ReturnType<typeof serve>;
@@ -123,7 +128,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * time (a pass that runs long delays the next instead of overlapping it). A failed pass is logged and retried at
  * the next tick: every maintenance step is leased and idempotent.
  */
-function startMaintenanceTimer(maintenance: Maintenance, intervalMs: number): { stop(): Promise<void> } {
+function startMaintenanceTimer(
+  maintenance: Maintenance,
+  intervalMs: number,
+  expire?: () => Promise<unknown>,
+): { stop(): Promise<void> } {
   if (!Number.isInteger(intervalMs) || intervalMs < 0) {
     throw new InvalidArgumentError("STRATA_MAINTENANCE_INTERVAL_MS", "must be a non-negative integer (0 turns it off)");
   }
@@ -134,6 +143,7 @@ function startMaintenanceTimer(maintenance: Maintenance, intervalMs: number): { 
     if (running || stopped) return;
     running = maintenance
       .maintain()
+      .then(() => expire?.())
       .then(
         () => {},
         (e) => console.error("strata maintenance: pass failed; retrying next time", e),

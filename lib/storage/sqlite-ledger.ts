@@ -98,6 +98,22 @@ export class SqliteLedger implements Ledger {
     this.guard(() => this.runOps(ops));
   }
 
+  /**
+   * DynamoDB's TTL, emulated: deletes the items whose numeric `ttl` attribute (seconds since the epoch) is in
+   * the past. As on DynamoDB, Strata never relies on when this happens (an expired item reads as absent to the
+   * code that set the ttl); it only keeps the table from growing. The local server calls it with maintenance.
+   */
+  async expire(nowSeconds: number): Promise<number> {
+    return this.guard(
+      () =>
+        this.db
+          .prepare(
+            "DELETE FROM items WHERE json_extract(attrs, '$.ttl') IS NOT NULL AND json_extract(attrs, '$.ttl') < ?",
+          )
+          .run(nowSeconds).changes,
+    );
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -164,6 +180,10 @@ function openLocked(path: string, fsync: FsyncPolicy): Database.Database {
     db.pragma(`synchronous = ${fsync === "always" ? "FULL" : "OFF"}`);
     db.exec(
       "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
+    );
+    // Items that carry a `ttl` (expiring leases, producer state): indexed so expiry never scans the table.
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS items_ttl ON items (json_extract(attrs, '$.ttl')) WHERE json_extract(attrs, '$.ttl') IS NOT NULL",
     );
     // Take the write lock now, not at the first write: a second process must fail at open.
     db.exec("BEGIN IMMEDIATE; COMMIT");

@@ -123,3 +123,25 @@ describe("SqliteLedger", () => {
     expect(await codeOf(ledger.get({ pk: "p", sk: "s" }))).toBe("UNAVAILABLE");
   });
 });
+
+describe("TTL, as DynamoDB's", () => {
+  it("expire() deletes exactly the items whose ttl (seconds) is past, and nothing else", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "strata-ttl-"));
+    const ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite"), fsync: "never" });
+    try {
+      await ledger.write({ type: "put", key: { pk: "ps#t#0", sk: "1" }, attrs: { ttl: 100, nextSeq: 3 } });
+      await ledger.write({ type: "put", key: { pk: "ps#t#0", sk: "2" }, attrs: { ttl: 300 } });
+      await ledger.write({ type: "put", key: { pk: "p#t#0", sk: "head" }, attrs: { next: 5 } });
+      await ledger.write({ type: "put", key: { pk: "odd", sk: "x" }, attrs: { ttl: "not a number" } });
+      expect(await ledger.expire(200)).toBe(1);
+      expect(await ledger.get({ pk: "ps#t#0", sk: "1" })).toBeUndefined();
+      expect(await ledger.get({ pk: "ps#t#0", sk: "2" })).toBeDefined();
+      expect(await ledger.get({ pk: "p#t#0", sk: "head" })).toBeDefined();
+      expect(await ledger.get({ pk: "odd", sk: "x" })).toBeDefined();
+      expect(await ledger.expire(200)).toBe(0);
+    } finally {
+      await ledger.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
