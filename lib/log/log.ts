@@ -542,7 +542,7 @@ export class Log implements LogService {
       }
       const ready = results.some((r) => "error" in r || r.records.length > 0);
       const remaining = deadline - this.clock.now();
-      if (ready || remaining <= 0) return results;
+      if (ready || remaining <= 0 || this.waiter.isStopped) return results;
       await this.waitForCommit(resolved, starts as number[], remaining);
     }
   }
@@ -565,6 +565,7 @@ export class Log implements LogService {
       if (left <= 0) return;
       const before = this.clock.now();
       await this.waiter.wait(keys, Math.min(left, interval));
+      if (this.waiter.isStopped) return;
       // Woken early by a local commit: go read.
       if (this.clock.now() - before < interval && this.clock.now() < until) return;
       const heads = await mapLimit(resolved, 16, async (r) =>
@@ -618,7 +619,7 @@ export class Log implements LogService {
         nextOffset = Math.max(b.last + 1, b.endsEntry ? b.entry.last + 1 : 0);
       }
       const remaining = until - this.clock.now();
-      if (chosen.length > 0 || remaining <= 0) {
+      if (chosen.length > 0 || remaining <= 0 || this.waiter.isStopped) {
         this.metrics.count("FetchRecords", Math.max(0, nextOffset - read.offset));
         this.metrics.count("FetchBytes", size, "Bytes");
         const out = new Uint8Array(size);
@@ -633,7 +634,13 @@ export class Log implements LogService {
     }
   }
 
+  /** Ends every long poll now (they answer with what they have); the server calls it before it stops. */
+  stopWaiting(): void {
+    this.waiter.stop();
+  }
+
   async close(): Promise<void> {
+    this.waiter.stop();
     await this.deps.ledger.close?.();
     await this.deps.store.close?.();
   }

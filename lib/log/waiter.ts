@@ -5,6 +5,17 @@
  */
 export class Waiter {
   private readonly listeners = new Map<string, Set<() => void>>();
+  private stopped = false;
+
+  /** Shutting down: every wait ends now and later ones return at once, so long polls answer instead of hanging. */
+  stop(): void {
+    this.stopped = true;
+    for (const set of [...this.listeners.values()]) for (const fn of [...set]) fn();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
 
   notify(topicId: string, partition: number): void {
     const set = this.listeners.get(`${topicId}#${partition}`);
@@ -13,6 +24,7 @@ export class Waiter {
 
   /** Resolves after `ms`, or earlier when any of the partitions gets a commit or the signal aborts. */
   wait(keys: { topicId: string; partition: number }[], ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const names = keys.map((k) => `${k.topicId}#${k.partition}`);
       const done = () => {

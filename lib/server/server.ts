@@ -113,6 +113,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Long polls answer (empty) at once instead of being cut when the grace period ends.
+      log.stopWaiting();
       await stopHttp(server, options.closeGraceMs ?? 1000);
       await maintenance.stop();
       await log.close();
