@@ -10,10 +10,21 @@ import { asKafkajs, kafkajs, recordArb } from "./support.js";
 
 const kafkajsDecode = (bytes: Uint8Array) => kafkajs.decode(new kafkajs.Decoder(Buffer.from(bytes)));
 
-/** kafkajs folds headers into an object, so the cross-check uses unique ASCII header names. */
+/**
+ * kafkajs folds headers into a plain object and its decoder looks names up there without an own-property check,
+ * so a header named "valueOf" or "__proto__" (fast-check generates such names now and then, on purpose) meets an
+ * inherited member inside kafkajs, and integer-like names ("0") move to the front of the object, changing the
+ * order kafkajs writes. The cross-check therefore uses unique names that are neither Object.prototype members nor
+ * integer-like; our own round-trip properties cover every name and keep the order.
+ */
 const uniqueHeaders = (r: RecordInput): RecordInput => {
   const seen = new Set<string>();
-  return { ...r, headers: r.headers.filter((h) => !seen.has(h.name) && seen.add(h.name)) };
+  return {
+    ...r,
+    headers: r.headers.filter(
+      (h) => !(h.name in Object.prototype) && !/^\d+$/.test(h.name) && !seen.has(h.name) && seen.add(h.name),
+    ),
+  };
 };
 
 const kafkajsRecordsArb = fc

@@ -78,7 +78,7 @@ export function asKafkajs(records: (RecordInput & { offset: number })[]) {
     const headers: Record<string, Buffer | null | (Buffer | null)[]> = {};
     for (const h of r.headers) {
       const v = h.value === null ? null : Buffer.from(h.value);
-      const prev = headers[h.name];
+      const prev = Object.hasOwn(headers, h.name) ? headers[h.name] : undefined;
       headers[h.name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
     return {
