@@ -4,6 +4,7 @@
  * these modules into the client's bundle, so the published package carries them and never reaches ../lib at
  * runtime, while this repository keeps one source of truth for the bytes.
  */
+export { CODEC_BY_NAME, type CompressionName, codecByName } from "../../lib/format/compression.js";
 export { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../../lib/format/record-batch.js";
 export { Compression, type CompressionCodec, type DecodedRecord, type RecordInput } from "../../lib/format/types.js";
 export { murmur2, partitionForKey } from "../../lib/log/partitioner.js";

@@ -12,7 +12,14 @@
  * So after such a failure the producer takes a fresh producer id (Kafka bumps the epoch for the same reason); after
  * a definite rejection (4xx) it reuses the sequence.
  */
-import { Compression, type CompressionCodec, encodeRecordBatch, partitionForKey } from "./codec.js";
+import {
+  CODEC_BY_NAME,
+  type CompressionCodec,
+  type CompressionName,
+  codecByName,
+  encodeRecordBatch,
+  partitionForKey,
+} from "./codec.js";
 import {
   ClosedError,
   errorFromProblem,
@@ -26,7 +33,7 @@ import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import { type ProducerRecord, type RecordMetadata, toBytes, toHeaders } from "./records.js";
 import { type RetryOptions, withRetries } from "./retry.js";
 
-export type CompressionName = "none" | "gzip" | "snappy" | "lz4";
+export type { CompressionName };
 
 export interface ProducerOptions {
   /** how long a partition's first record waits for others before its batch is sent; default 5 ms */
@@ -50,12 +57,6 @@ export interface ProducerOptions {
 /** API Gateway takes 10 MB, the server 4 MiB per request: a batch stays under it with room for the header. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024 - 1024;
 const MAX_RECORDS_PER_BATCH = 10_000;
-const CODECS: Record<CompressionName, CompressionCodec> = {
-  none: Compression.none,
-  gzip: Compression.gzip,
-  snappy: Compression.snappy,
-  lz4: Compression.lz4,
-};
 
 interface Encoded {
   key: Uint8Array | null;
@@ -112,8 +113,9 @@ export class Producer {
   ) {
     this.lingerMs = nonNegative(options.lingerMs ?? 5, "lingerMs");
     this.batchSize = Math.min(nonNegative(options.batchSize ?? 512 * 1024, "batchSize"), MAX_BATCH_BYTES);
-    const codec = CODECS[options.compression ?? "none"];
-    if (codec === undefined) throw new InvalidInputError(`compression: one of ${Object.keys(CODECS).join(", ")}`);
+    const codec = codecByName(options.compression ?? "none");
+    if (codec === undefined)
+      throw new InvalidInputError(`compression: one of ${Object.keys(CODEC_BY_NAME).join(", ")}`);
     this.codec = codec;
     this.idempotent = options.idempotent ?? true;
   }

@@ -26,6 +26,19 @@ export const SUPPORTED_CODECS: readonly CompressionCodec[] = [
 
 export const codecName = (codec: number): string => NAMES[codec] ?? `unknown(${codec})`;
 
+/** The codecs this build writes, by the names Kafka's compression.type uses. One table for server and client. */
+export const CODEC_BY_NAME = {
+  none: Compression.none,
+  gzip: Compression.gzip,
+  snappy: Compression.snappy,
+  lz4: Compression.lz4,
+} as const satisfies Record<string, CompressionCodec>;
+export type CompressionName = keyof typeof CODEC_BY_NAME;
+
+/** The codec for a name, or undefined (e.g. "producer" or "uncompressed" in topic config, which mean other things). */
+export const codecByName = (name: string): CompressionCodec | undefined =>
+  Object.hasOwn(CODEC_BY_NAME, name) ? CODEC_BY_NAME[name as CompressionName] : undefined;
+
 export const isSupportedCodec = (codec: number): codec is CompressionCodec =>
   (SUPPORTED_CODECS as readonly number[]).includes(codec);
 

@@ -7,9 +7,10 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { InvalidArgumentError, StrataError } from "../errors.js";
+import { codecByName } from "../format/compression.js";
 import { FormatError } from "../format/errors.js";
 import { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../format/record-batch.js";
-import { Compression, type CompressionCodec, type RecordInput, TimestampType } from "../format/types.js";
+import { Compression, type RecordInput, TimestampType } from "../format/types.js";
 import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
@@ -70,13 +71,6 @@ const PRODUCER_EXPIRATION_MS = 86_400_000;
 export const COMMIT_DEADLINE_MS = 120_000;
 /** Added to the poll interval per waiting partition (1,000 partitions: a poll every ~5 s instead of 250 ms). */
 const POLL_MS_PER_PARTITION = 5;
-
-const codecOf: Record<string, CompressionCodec> = {
-  gzip: Compression.gzip,
-  snappy: Compression.snappy,
-  lz4: Compression.lz4,
-  zstd: Compression.zstd,
-};
 
 interface PartitionPlan {
   partition: number;
@@ -234,7 +228,8 @@ export class Log implements LogService {
       byPartition.set(p, list);
       list.push(i);
     }
-    const compression = codecOf[topic.config["compression.type"] ?? ""] ?? Compression.none;
+    // compression.type "producer" and "uncompressed" both mean: JSON records are stored uncompressed.
+    const compression = codecByName(topic.config["compression.type"] ?? "") ?? Compression.none;
     const plans: PartitionPlan[] = [];
     for (const [partition, indices] of [...byPartition].sort((a, b) => a[0] - b[0])) {
       const inputs: RecordInput[] = indices.map((i) => {
