@@ -16,7 +16,7 @@
  * const ledger = new SqliteLedger({ path: "/var/lib/strata/ledger.sqlite" });
  * await ledger.write({ type: "put", key: { pk: "topic#orders", sk: "meta" }, attrs: { partitions: 3 }, condition: { op: "notExists" } });
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { FsyncPolicy } from "./fsync.js";
 import {
@@ -32,6 +32,7 @@ import {
   type QueryOptions,
   type WriteOp,
 } from "./ledger.js";
+import { openLockedSqlite } from "./sqlite-open.js";
 
 export interface SqliteLedgerOptions {
   /** the database file; created if absent */
@@ -165,19 +166,8 @@ export class SqliteLedger implements Ledger {
 
 /** Opens the database, takes the exclusive lock for the life of the connection and creates the schema. */
 function openLocked(path: string, fsync: FsyncPolicy): Database.Database {
-  let db: Database.Database;
+  const db = openLockedSqlite(path, fsync === "always" ? "FULL" : "OFF", "ledger");
   try {
-    // a short busy timeout: a previous owner that is just closing gets a moment, a live one does not block us
-    db = new Database(path, { timeout: 200 });
-  } catch (e) {
-    throw new StrataError("UNAVAILABLE", `cannot open ledger ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  try {
-    // EXCLUSIVE before the first access: WAL then keeps its index in heap memory (no -shm file shared with
-    // other processes) and the lock, once taken, is held until close.
-    db.pragma("locking_mode = EXCLUSIVE");
-    db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${fsync === "always" ? "FULL" : "OFF"}`);
     db.exec(
       "CREATE TABLE IF NOT EXISTS items (pk TEXT NOT NULL, sk TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID",
     );
@@ -185,19 +175,9 @@ function openLocked(path: string, fsync: FsyncPolicy): Database.Database {
     db.exec(
       "CREATE INDEX IF NOT EXISTS items_ttl ON items (json_extract(attrs, '$.ttl')) WHERE json_extract(attrs, '$.ttl') IS NOT NULL",
     );
-    // Take the write lock now, not at the first write: a second process must fail at open.
-    db.exec("BEGIN IMMEDIATE; COMMIT");
     return db;
   } catch (e) {
     db.close();
-    const code = (e as { code?: string }).code ?? "";
-    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
-      throw new StrataError(
-        "DATA_DIR_LOCKED",
-        `ledger ${path} is in use by another process: run one Strata process per data directory`,
-        { cause: e, details: { path } },
-      );
-    }
     throw new StrataError("UNAVAILABLE", `cannot open ledger ${path}: ${(e as Error).message}`, { cause: e });
   }
 }

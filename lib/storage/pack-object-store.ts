@@ -1,0 +1,657 @@
+/**
+ * The ObjectStore port on local disk, as append-only pack files: the embedded backend's S3.
+ *
+ *   <root>/index.sqlite          key -> (pack, position, length), and each pack's indexed end
+ *   <root>/<id, 10 digits>.pack  records, appended: a 28-byte header, the key, the object's bytes
+ *
+ * Why packs: one file per object costs a file creation, a rename and a directory fsync per put, about twice the
+ * cost of appending the same bytes to an open file and syncing it (measured in bench/core.ts). A put here is one
+ * append plus one fdatasync, shared by the puts that are in flight together (group commit).
+ *
+ * Durability ("always"):
+ * - Writes to a pack are issued one after the other, and a put resolves only after an fdatasync that started
+ *   after its write completed. So a successful fdatasync covers every record before it in the file: the durable
+ *   part of a pack is a prefix, and what follows the last good record can only be unacknowledged puts.
+ * - Records are self-describing. The index rows of puts are committed without waiting for the disk (SQLite
+ *   synchronous=NORMAL, WAL: what a power cut loses is a suffix of commits). Opening the store re-reads each
+ *   pack from its indexed end (its watermark), indexes the records it finds and cuts the file at the first
+ *   header that does not check out.
+ * - Deletes, moves and pack removals are rare and commit with FULL: a delete that was acknowledged stays
+ *   deleted. The watermark always lies past every record that was ever indexed, so a deleted record is never
+ *   re-read into the index.
+ * - A failed write or fdatasync poisons the pack (the page cache may have dropped the data): nothing that
+ *   completes after it is acknowledged, and the next put starts a new pack.
+ * - A new pack's directory entry is synced before any put into it resolves; a pack is removed only after no
+ *   index row points into it, its unlink is synced before its own row goes.
+ *
+ * Space: a pack other than the one being written is unlinked once its last object is deleted. When less than
+ * half of it is still live, a delete moves the live objects into the current pack (move records name where the
+ * object came from, so re-reading them after a crash never brings back an object deleted meanwhile).
+ *
+ * One process per directory: the index holds an exclusive SQLite lock (DATA_DIR_LOCKED for a second opener).
+ *
+ * @example
+ * const store = await PackObjectStore.open({ root: "/var/lib/strata/packs" });
+ * await store.put("incoming/1/abc.batches", bytes);
+ * const head = await store.get("incoming/1/abc.batches", { start: 0, end: 61 });
+ */
+
+import { type FileHandle, mkdir, open, readdir, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type Database from "better-sqlite3";
+import { InvalidArgumentError, StrataError } from "../errors.js";
+import { crc32c } from "../format/crc32c.js";
+import { type FsyncPolicy, osSync, type SyncHooks } from "./fsync.js";
+import type { ListPage, ObjectInfo, ObjectRange, ObjectStore } from "./object-store.js";
+import { openLockedSqlite } from "./sqlite-open.js";
+
+export interface PackObjectStoreOptions {
+  root: string;
+  fsync?: FsyncPolicy;
+  /** replaces the OS sync calls (tests observe their order) */
+  sync?: SyncHooks;
+  /** a pack that reached this size takes no more puts (default 64 MiB) */
+  packBytes?: number;
+}
+
+export const INDEX_FILE = "index.sqlite";
+const PACK_SUFFIX = ".pack";
+const DEFAULT_PACK_BYTES = 64 * 1024 * 1024;
+/** S3's limit on a key's UTF-8 length */
+const MAX_KEY_BYTES = 1024;
+/** S3's default page size: callers must page either way. */
+const DEFAULT_LIST_LIMIT = 1000;
+/** a pack less than this fraction live is rewritten by the delete that brings it there */
+const RECLAIM_BELOW = 0.5;
+
+// ---- record layout (little-endian) -------------------------------------------------------------------------
+// 0 CRC-32C of bytes 4..(28 + key length) | 4 magic u32 | 8 kind u8 | 9 zero u8 | 10 key length u16 |
+// 12 data length u32 | 16 moved-from pack u32 | 20 moved-from position f64 | 28 key | data
+// The data has no checksum of its own here: every batch carries its CRC-32C, which fetch verifies.
+const MAGIC = 0x4b505453; // "STPK"
+const HEADER_BYTES = 28;
+const KIND_PUT = 1;
+/** the same object, copied out of an emptying pack: applies only if the key still points where it came from */
+const KIND_MOVE = 2;
+
+interface RecordHeader {
+  kind: number;
+  key: string;
+  keyLength: number;
+  dataLength: number;
+  fromPack: number;
+  fromPos: number;
+}
+
+function encodeHeader(kind: number, key: Uint8Array, dataLength: number, fromPack = 0, fromPos = 0): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES + key.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(4, MAGIC, true);
+  view.setUint8(8, kind);
+  view.setUint16(10, key.length, true);
+  view.setUint32(12, dataLength, true);
+  view.setUint32(16, fromPack, true);
+  view.setFloat64(20, fromPos, true);
+  out.set(key, HEADER_BYTES);
+  view.setUint32(0, crc32c(out, 4), true);
+  return out;
+}
+
+/** The record header (with its key) at the start of `bytes`, or undefined if it is torn, garbage or absent. */
+function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
+  if (bytes.length < HEADER_BYTES) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(4, true) !== MAGIC) return undefined;
+  const kind = view.getUint8(8);
+  if ((kind !== KIND_PUT && kind !== KIND_MOVE) || view.getUint8(9) !== 0) return undefined;
+  const keyLength = view.getUint16(10, true);
+  if (keyLength === 0 || keyLength > MAX_KEY_BYTES || HEADER_BYTES + keyLength > bytes.length) return undefined;
+  if (crc32c(bytes, 4, HEADER_BYTES + keyLength) !== view.getUint32(0, true)) return undefined;
+  let key: string;
+  try {
+    key = strictUtf8.decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + keyLength));
+  } catch {
+    return undefined;
+  }
+  return {
+    kind,
+    key,
+    keyLength,
+    dataLength: view.getUint32(12, true),
+    fromPack: view.getUint32(16, true),
+    fromPos: view.getFloat64(20, true),
+  };
+}
+
+const packName = (id: number) => `${String(id).padStart(10, "0")}${PACK_SUFFIX}`;
+const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder();
+
+interface Row {
+  pack: number;
+  pos: number;
+  data: number;
+  len: number;
+}
+
+/** The pack this process appends to. */
+interface ActivePack {
+  id: number;
+  handle: FileHandle;
+  /** bytes reserved so far (the next record starts here) */
+  size: number;
+  /** the chain of writes: each starts when the previous one finished */
+  writes: Promise<void>;
+  /** writes completed, counted */
+  written: number;
+  /** writes known durable, counted */
+  synced: number;
+  syncing: Promise<void> | undefined;
+  /** a write or sync failed: nothing more is acknowledged from this pack */
+  failed: unknown;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+export class PackObjectStore implements ObjectStore {
+  readonly root: string;
+  private readonly durable: boolean;
+  private readonly sync: SyncHooks;
+  private readonly packBytes: number;
+  private readonly db: Database.Database;
+  private readonly stmt: Record<
+    "get" | "put" | "move" | "del" | "list" | "packLive" | "packRows" | "mark" | "addPack" | "dropPack",
+    Statement
+  >;
+  private active: ActivePack | undefined;
+  private opening: Promise<ActivePack> | undefined;
+  private nextPackId: number;
+  /** packs being emptied by a reclaim: one at a time each */
+  private readonly reclaiming = new Set<number>();
+  private closed = false;
+
+  private constructor(options: PackObjectStoreOptions, db: Database.Database, nextPackId: number) {
+    this.root = options.root;
+    this.durable = (options.fsync ?? "always") === "always";
+    this.sync = options.sync ?? osSync;
+    this.packBytes = options.packBytes ?? DEFAULT_PACK_BYTES;
+    this.db = db;
+    this.nextPackId = nextPackId;
+    this.stmt = {
+      get: db.prepare("SELECT pack, pos, data, len FROM objects WHERE key = ?"),
+      put: db.prepare(
+        "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len",
+      ),
+      move: db.prepare("UPDATE objects SET pack = ?, pos = ?, data = ? WHERE key = ? AND pack = ? AND pos = ?"),
+      del: db.prepare("DELETE FROM objects WHERE key = ?"),
+      list: db.prepare("SELECT key, len FROM objects WHERE key >= ? AND key > ? ORDER BY key LIMIT ?"),
+      packLive: db.prepare(
+        "SELECT count(*) AS n, coalesce(sum(data - pos + len), 0) AS bytes FROM objects WHERE pack = ?",
+      ),
+      packRows: db.prepare("SELECT key, pos, data, len FROM objects WHERE pack = ? ORDER BY pos"),
+      mark: db.prepare("UPDATE packs SET indexed_end = max(indexed_end, ?) WHERE id = ?"),
+      addPack: db.prepare("INSERT OR IGNORE INTO packs (id, indexed_end) VALUES (?, 0)"),
+      dropPack: db.prepare("DELETE FROM packs WHERE id = ?"),
+    };
+  }
+
+  /** Opens (or creates) the store and brings the index up to date with what the packs hold. */
+  static async open(options: PackObjectStoreOptions): Promise<PackObjectStore> {
+    const durable = (options.fsync ?? "always") === "always";
+    await mkdir(options.root, { recursive: true });
+    // NORMAL, not FULL: a put's durability is its pack's fdatasync; the index is rebuilt from the packs.
+    const db = openLockedSqlite(join(options.root, INDEX_FILE), durable ? "NORMAL" : "OFF", "object index");
+    try {
+      db.exec(
+        "CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY NOT NULL, pack INTEGER NOT NULL, pos INTEGER NOT NULL, data INTEGER NOT NULL, len INTEGER NOT NULL) WITHOUT ROWID",
+      );
+      db.exec("CREATE INDEX IF NOT EXISTS objects_pack ON objects (pack, pos)");
+      db.exec("CREATE TABLE IF NOT EXISTS packs (id INTEGER PRIMARY KEY, indexed_end INTEGER NOT NULL)");
+      const maxId = await recover(db, options.root, options.sync ?? osSync, durable);
+      const store = new PackObjectStore(options, db, maxId + 1);
+      await store.dropEmptyPacks();
+      return store;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.checkOpen();
+    const keyBytes = checkKey(key);
+    if (!(body instanceof Uint8Array)) throw new InvalidArgumentError("body", "body must be bytes");
+    if (body.length > 0xffffffff) throw new InvalidArgumentError("body", "an object holds at most 4 GiB - 1");
+    const { pack, pos, data } = await this.append(encodeHeader(KIND_PUT, keyBytes, body.length), body, key);
+    this.commit(() => {
+      this.stmt.put.run(key, pack.id, pos, data, body.length);
+      this.stmt.mark.run(data + body.length, pack.id);
+    });
+  }
+
+  async get(key: string, range?: ObjectRange): Promise<Uint8Array> {
+    this.checkOpen();
+    checkKey(key);
+    if (range !== undefined) validateRange(range);
+    for (let attempt = 0; ; attempt++) {
+      const row = this.stmt.get.get(key) as Row | undefined;
+      if (row === undefined) throw notFound(key);
+      const start = row.data + Math.min(range?.start ?? 0, row.len);
+      const end = row.data + Math.min(range?.end ?? row.len, row.len);
+      try {
+        return await this.readPack(row.pack, start, end);
+      } catch (e) {
+        // moved or deleted (its pack unlinked) between the lookup and the read: look again
+        if (errnoOf(e) === "ENOENT" && attempt < 3) {
+          const now = this.stmt.get.get(key) as Row | undefined;
+          if (now === undefined || now.pack !== row.pack || now.pos !== row.pos) continue;
+          throw new StrataError(
+            "CORRUPT_DATA",
+            `pack ${packName(row.pack)} holding ${JSON.stringify(key)} is missing`,
+            {
+              cause: e,
+            },
+          );
+        }
+        throw wrap(e, "get", key);
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    this.checkOpen();
+    checkKey(key);
+    const row = this.stmt.get.get(key) as Row | undefined;
+    if (row === undefined) return;
+    this.commitDurably(() => this.stmt.del.run(key));
+    await this.afterRemoval(row.pack);
+  }
+
+  async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ListPage> {
+    this.checkOpen();
+    if (typeof prefix !== "string") throw new InvalidArgumentError("prefix", "prefix must be a string");
+    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError("limit", "limit must be an integer >= 1");
+    // TEXT compares as memcmp of UTF-8 (BINARY collation): S3's order. Keys with the prefix are contiguous.
+    const rows = this.stmt.list.all(prefix, options.startAfter ?? "", limit + 1) as { key: string; len: number }[];
+    const objects: ObjectInfo[] = [];
+    for (const r of rows) {
+      if (!r.key.startsWith(prefix)) break;
+      if (objects.length === limit) return { objects, next: objects[limit - 1]!.key };
+      objects.push({ key: r.key, size: r.len });
+    }
+    return { objects };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const active = this.active ?? (await this.opening?.catch(() => undefined));
+    if (active) {
+      await active.writes.catch(() => {});
+      await active.syncing?.catch(() => {});
+      await active.handle.close().catch(() => {});
+    }
+    this.db.close();
+  }
+
+  // ---- writing ----
+
+  /** Appends one record to the current pack and resolves once it is durable. */
+  private async append(
+    header: Uint8Array,
+    body: Uint8Array,
+    key: string,
+  ): Promise<{ pack: ActivePack; pos: number; data: number }> {
+    const pack = await this.packFor(header.length + body.length);
+    const pos = pack.size;
+    pack.size += header.length + body.length;
+    const write = pack.writes.then(async () => {
+      if (pack.failed !== undefined) throw pack.failed;
+      try {
+        await writeAll(pack.handle, [header, body], pos);
+        pack.written++;
+      } catch (e) {
+        pack.failed ??= e;
+        throw e;
+      }
+    });
+    pack.writes = write.catch(() => {});
+    try {
+      await write;
+      const mine = pack.written;
+      if (this.durable) await this.syncUpTo(pack, mine);
+    } catch (e) {
+      throw wrap(e, "put", key);
+    }
+    return { pack, pos, data: pos + header.length };
+  }
+
+  /** Group commit: one fdatasync covers every write completed before it started. */
+  private async syncUpTo(pack: ActivePack, count: number): Promise<void> {
+    while (pack.synced < count) {
+      if (pack.failed !== undefined) throw pack.failed;
+      if (pack.syncing === undefined) {
+        const target = pack.written;
+        pack.syncing = this.sync
+          .file(pack.handle)
+          .then(
+            () => {
+              if (pack.failed === undefined) pack.synced = Math.max(pack.synced, target);
+            },
+            (e: unknown) => {
+              pack.failed ??= e;
+            },
+          )
+          .finally(() => {
+            pack.syncing = undefined;
+          });
+      }
+      await pack.syncing;
+    }
+    // a sync that failed after ours succeeded does not take back what ours covered
+  }
+
+  /** The pack to append `bytes` to: the current one, or a new one once it is full or failed. */
+  private async packFor(bytes: number): Promise<ActivePack> {
+    for (;;) {
+      if (this.opening) {
+        await this.opening.catch(() => {});
+        continue;
+      }
+      const current = this.active;
+      if (current && current.failed === undefined && (current.size === 0 || current.size + bytes <= this.packBytes)) {
+        return current;
+      }
+      this.opening = this.openPack(current).finally(() => {
+        this.opening = undefined;
+      });
+      this.active = await this.opening;
+    }
+  }
+
+  private async openPack(previous: ActivePack | undefined): Promise<ActivePack> {
+    const id = this.nextPackId++;
+    const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
+      throw wrap(e, "put", packName(id));
+    });
+    try {
+      // its row first: a pack file without one is read from the start when the store opens
+      this.commit(() => this.stmt.addPack.run(id));
+      if (this.durable) await this.sync.dir(this.root);
+    } catch (e) {
+      await handle.close().catch(() => {});
+      throw wrap(e, "put", packName(id));
+    }
+    if (previous) {
+      const old = previous;
+      // the writes in flight finish first; the handle is no longer needed for anything else
+      void old.writes
+        .then(() => old.syncing)
+        .catch(() => {})
+        .then(() => old.handle.close())
+        .catch(() => {})
+        .then(() => this.afterRemoval(old.id))
+        .catch(() => {});
+    }
+    return {
+      id,
+      handle,
+      size: 0,
+      writes: Promise.resolve(),
+      written: 0,
+      synced: 0,
+      syncing: undefined,
+      failed: undefined,
+    };
+  }
+
+  // ---- space ----
+
+  /** After a pack lost objects: remove it once empty, rewrite it once mostly dead. */
+  private async afterRemoval(packId: number): Promise<void> {
+    if (this.closed || this.active?.id === packId || this.reclaiming.has(packId)) return;
+    const live = this.stmt.packLive.get(packId) as { n: number; bytes: number };
+    if (live.n === 0) return this.removePack(packId);
+    const size = await fileSize(join(this.root, packName(packId)));
+    if (size !== undefined && live.bytes < size * RECLAIM_BELOW) await this.reclaim(packId);
+  }
+
+  /** Moves every live object out of a pack, then removes it. */
+  private async reclaim(packId: number): Promise<void> {
+    this.reclaiming.add(packId);
+    try {
+      const rows = this.stmt.packRows.all(packId) as (Row & { key: string })[];
+      const moved: (() => void)[] = [];
+      for (const r of rows) {
+        const keyBytes = utf8.encode(r.key);
+        const body = await this.readPack(packId, r.data, r.data + r.len);
+        const to = await this.append(encodeHeader(KIND_MOVE, keyBytes, body.length, packId, r.pos), body, r.key);
+        moved.push(() => {
+          this.stmt.move.run(to.pack.id, to.pos, to.data, r.key, packId, r.pos);
+          this.stmt.mark.run(to.data + body.length, to.pack.id);
+        });
+      }
+      // durable before the pack can go: every row now points at its copy (or was deleted meanwhile)
+      this.commitDurably(() => {
+        for (const m of moved) m();
+      });
+    } finally {
+      this.reclaiming.delete(packId);
+    }
+    const live = this.stmt.packLive.get(packId) as { n: number };
+    if (live.n === 0) await this.removePack(packId);
+  }
+
+  private async removePack(packId: number): Promise<void> {
+    try {
+      await unlink(join(this.root, packName(packId)));
+    } catch (e) {
+      if (errnoOf(e) !== "ENOENT") throw wrap(e, "delete", packName(packId));
+    }
+    // the unlink is durable before the row goes: a pack file without a row would be read again from its start
+    if (this.durable) await this.sync.dir(this.root);
+    this.commitDurably(() => this.stmt.dropPack.run(packId));
+  }
+
+  /** Packs left empty by an earlier run (or by a crash between a delete and the removal). */
+  private async dropEmptyPacks(): Promise<void> {
+    const ids = this.db.prepare("SELECT id FROM packs ORDER BY id").pluck().all() as number[];
+    for (const id of ids) {
+      const live = this.stmt.packLive.get(id) as { n: number };
+      if (live.n === 0) await this.removePack(id);
+    }
+  }
+
+  // ---- helpers ----
+
+  private async readPack(packId: number, start: number, end: number): Promise<Uint8Array> {
+    const handle = await open(join(this.root, packName(packId)), "r");
+    try {
+      return await readRange(handle, start, end);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** An index change whose durability comes from the packs (rebuilt on open). */
+  private commit(fn: () => void): void {
+    try {
+      this.db.transaction(fn)();
+    } catch (e) {
+      throw wrap(e, "index", "");
+    }
+  }
+
+  /** An index change that must survive a power cut by itself (deletes, moves, pack removal). */
+  private commitDurably(fn: () => void): void {
+    if (!this.durable) {
+      this.commit(fn);
+      return;
+    }
+    this.db.pragma("synchronous = FULL");
+    try {
+      this.commit(fn);
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StrataError("UNAVAILABLE", "object store is closed");
+  }
+}
+
+/**
+ * Brings the index up to date: every pack file is read from its watermark (from its start when it has no row),
+ * its records indexed, and a torn tail cut off. Rows of packs whose file is gone are kept when objects still
+ * point into them (a get then reports CORRUPT_DATA) and dropped otherwise. Returns the highest pack id seen.
+ */
+async function recover(db: Database.Database, root: string, sync: SyncHooks, durable: boolean): Promise<number> {
+  const files = (await readdir(root))
+    .filter((n) => /^\d{10}\.pack$/.test(n))
+    .map((n) => Number(n.slice(0, 10)))
+    .sort((a, b) => a - b);
+  const marks = new Map(
+    (db.prepare("SELECT id, indexed_end FROM packs").all() as { id: number; indexed_end: number }[]).map((r) => [
+      r.id,
+      r.indexed_end,
+    ]),
+  );
+  const put = db.prepare(
+    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len",
+  );
+  const move = db.prepare("UPDATE objects SET pack = ?, pos = ?, data = ? WHERE key = ? AND pack = ? AND pos = ?");
+  const setMark = db.prepare(
+    "INSERT INTO packs (id, indexed_end) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET indexed_end = excluded.indexed_end",
+  );
+  for (const id of files) {
+    const path = join(root, packName(id));
+    const handle = await open(path, "r+");
+    try {
+      const size = (await handle.stat()).size;
+      let pos = marks.get(id) ?? 0;
+      const found: { header: RecordHeader; pos: number; data: number }[] = [];
+      for (;;) {
+        const record = await readRecordHeader(handle, pos, size);
+        if (record === undefined) break;
+        const data = pos + HEADER_BYTES + record.keyLength;
+        if (data + record.dataLength > size) break;
+        found.push({ header: record, pos, data });
+        pos = data + record.dataLength;
+      }
+      db.transaction(() => {
+        for (const { header: h, pos: at, data } of found) {
+          if (h.kind === KIND_PUT) put.run(h.key, id, at, data, h.dataLength);
+          else move.run(id, at, data, h.key, h.fromPack, h.fromPos);
+        }
+        setMark.run(id, pos);
+      })();
+      if (pos < size) {
+        // a torn tail: only unacknowledged puts lie past the last record that checks out
+        await handle.truncate(pos);
+        if (durable) await sync.file(handle);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  const present = new Set(files);
+  for (const id of marks.keys()) {
+    if (present.has(id)) continue;
+    const live = db.prepare("SELECT count(*) FROM objects WHERE pack = ?").pluck().get(id) as number;
+    if (live === 0) db.prepare("DELETE FROM packs WHERE id = ?").run(id);
+  }
+  // the scan's rows are durable before anything new is appended
+  if (durable) db.pragma("wal_checkpoint(FULL)");
+  return Math.max(0, ...files, ...marks.keys());
+}
+
+async function readRecordHeader(handle: FileHandle, pos: number, size: number): Promise<RecordHeader | undefined> {
+  if (pos + HEADER_BYTES > size) return undefined;
+  return decodeHeader(await readRange(handle, pos, Math.min(size, pos + HEADER_BYTES + MAX_KEY_BYTES)));
+}
+
+async function writeAll(handle: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
+  let at = position;
+  let pending = parts.filter((p) => p.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const p of pending) {
+      if (skip >= p.length) skip -= p.length;
+      else {
+        rest.push(skip > 0 ? p.subarray(skip) : p);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      return (await handle.stat()).size;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+function checkKey(key: string): Uint8Array {
+  if (typeof key !== "string" || key.length === 0) {
+    throw new InvalidArgumentError("key", "an object key must be a non-empty string");
+  }
+  const bytes = utf8.encode(key);
+  // a lone surrogate would be stored as U+FFFD: another key than the one asked for
+  if (bytes.length > MAX_KEY_BYTES || lenientUtf8.decode(bytes) !== key) {
+    throw new InvalidArgumentError("key", `object key must be well-formed UTF-8 of at most ${MAX_KEY_BYTES} bytes`);
+  }
+  return bytes;
+}
+
+function validateRange(range: ObjectRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new InvalidArgumentError("range", `invalid range [${start}, ${end}): need 0 <= start <= end`);
+  }
+}
+
+function notFound(key: string): StrataError {
+  return new StrataError("OBJECT_NOT_FOUND", `object ${JSON.stringify(key)} not found`, { details: { key } });
+}
+
+function wrap(e: unknown, op: string, key: string): StrataError {
+  if (e instanceof StrataError) return e;
+  // out of descriptors or a busy file clears up by itself; a full or failing disk does not
+  const code = errnoOf(e);
+  const retriable = code === "EMFILE" || code === "ENFILE" || code === "EAGAIN" || code === "EBUSY";
+  return new StrataError("UNAVAILABLE", `object store ${op} ${JSON.stringify(key)} failed: ${(e as Error).message}`, {
+    retriable,
+    cause: e,
+  });
+}
+
+/** Reads exactly [start, end) with positional reads. */
+async function readRange(handle: FileHandle, start: number, end: number): Promise<Uint8Array> {
+  const length = Math.max(0, end - start);
+  // not from the shared pool: callers may hold on to the bytes (and their .buffer) indefinitely
+  const buffer = Buffer.allocUnsafeSlow(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+    if (bytesRead === 0) {
+      throw new StrataError("CORRUPT_DATA", `pack shorter than its index says (${filled} of ${length} bytes)`);
+    }
+    filled += bytesRead;
+  }
+  return buffer;
+}
