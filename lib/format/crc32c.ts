@@ -5,6 +5,10 @@
  * read as four little-endian 32-bit words through a DataView. Measured on the development machine: about 1.7x the
  * throughput of slicing-by-8 with byte loads (bench numbers in docs/FORMAT.md). State stays an int32 so V8 keeps
  * it in small-integer arithmetic. This runs over every byte produced.
+ *
+ * A CRC can be continued (`seed`), so a large range can be checksummed in chunks with the event loop free between
+ * them: crc32c(b, 0, n) === crc32c(b, k, n, crc32c(b, 0, k)). Plain JS variants measured against this one (byte
+ * loads, aligned Int32Array loads, regrouped XORs) were within noise of it on Node 20, so it stays as is.
  */
 
 const POLY = 0x82f63b78;
@@ -28,14 +32,17 @@ const T: Int32Array = (() => {
 })();
 
 /**
- * CRC-32C of `bytes[start, end)` as an unsigned 32-bit number.
+ * CRC-32C of `bytes[start, end)` as an unsigned 32-bit number. `seed` is the CRC of the bytes before `start` (default
+ * 0: nothing before), so the CRC of a range is the CRC of its chunks, each seeded with the one before.
  * @example crc32c(new TextEncoder().encode("123456789")) === 0xe3069283
+ * @example let crc = 0; for (let at = 0; at < b.length; at += CHUNK) crc = crc32c(b, at, Math.min(b.length, at + CHUNK), crc);
  */
-export function crc32c(bytes: Uint8Array, start = 0, end: number = bytes.length): number {
+export function crc32c(bytes: Uint8Array, start = 0, end: number = bytes.length, seed = 0): number {
   if (start < 0 || end > bytes.length || start > end) {
     throw new RangeError(`crc32c range [${start}, ${end}) outside 0..${bytes.length}`);
   }
-  let crc = -1; // 0xffffffff as an int32
+  // The running state is the finished CRC complemented: ~0 (0xffffffff as an int32) when nothing came before.
+  let crc = ~seed;
   let i = start;
   const end16 = end - ((end - start) & 15);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

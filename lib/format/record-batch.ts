@@ -43,6 +43,7 @@ import {
   TimestampType,
   type TimestampTypeValue,
 } from "./types.js";
+import { isValidUtf8 } from "./utf8.js";
 import { Cursor, readVarint, readVarlong, sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "./varint.js";
 
 export const BATCH_HEADER_SIZE = 61;
@@ -55,6 +56,8 @@ const O_PARTITION_LEADER_EPOCH = 12;
 const O_MAGIC = 16;
 const O_CRC = 17;
 const O_ATTRIBUTES = 21;
+/** The CRC covers the batch from its attributes to its end: [BATCH_CRC_START, LOG_OVERHEAD + batchLength). */
+export const BATCH_CRC_START = O_ATTRIBUTES;
 const O_LAST_OFFSET_DELTA = 23;
 const O_BASE_TIMESTAMP = 27;
 const O_MAX_TIMESTAMP = 35;
@@ -113,11 +116,14 @@ export interface EncodeOptions {
   lastOffsetDelta?: number;
 }
 
-export interface DecodeOptions {
+export interface ScanOptions {
   /** default true */
   verifyCrc?: boolean;
   /** bound on the decompressed records section; default 64 MiB */
   maxUncompressedBytes?: number;
+}
+
+export interface DecodeOptions extends ScanOptions {
   /** default true; false returns keys, values and header values as views into the (decompressed) input */
   copy?: boolean;
 }
@@ -411,7 +417,8 @@ function offsetDeltasOf(options: EncodeOptions, n: number): ArrayLike<number> {
 // ---------------------------------------------------------------------------------------------------------------
 // decode
 
-const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+/** BOM kept: a header name that starts with U+FEFF is that name, not the name without it. */
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function readLength(c: Cursor, what: string, allowNull: boolean): number {
   const len = readVarint(c);
@@ -426,6 +433,13 @@ function readBytes(c: Cursor, what: string, copy: boolean): Uint8Array | null {
   const b = copy ? c.bytes.slice(c.pos, c.pos + len) : c.bytes.subarray(c.pos, c.pos + len);
   c.pos += len;
   return b;
+}
+
+/** Steps over a nullable byte field; returns its length, -1 for null. */
+function skipBytes(c: Cursor, what: string): number {
+  const len = readLength(c, what, true);
+  if (len > 0) c.pos += len;
+  return len;
 }
 
 function readName(c: Cursor): string {
@@ -454,11 +468,24 @@ function decodeUtf8(b: Uint8Array, start: number, end: number): string {
   }
 }
 
-function readHeaders(c: Cursor, copy: boolean): RecordHeader[] {
+/** Steps over a header name, checking it is UTF-8 as readName would, without building the string. */
+function skipName(c: Cursor): void {
+  const len = readLength(c, "header name", false);
+  const start = c.pos;
+  c.pos += len;
+  if (!isValidUtf8(c.bytes, start, start + len)) throw new FormatError("header name is not valid UTF-8");
+}
+
+function readHeaderCount(c: Cursor): number {
   const count = readVarint(c);
   if (count < 0) throw new FormatError(`negative header count ${count}`);
   // Each header takes at least 2 bytes: checked before allocating anything sized by the count.
   if (count * 2 > c.end - c.pos) throw new FormatError(`header count ${count} runs past the record`);
+  return count;
+}
+
+function readHeaders(c: Cursor, copy: boolean): RecordHeader[] {
+  const count = readHeaderCount(c);
   const headers: RecordHeader[] = new Array(count);
   for (let h = 0; h < count; h++) {
     const name = readName(c);
@@ -467,61 +494,150 @@ function readHeaders(c: Cursor, copy: boolean): RecordHeader[] {
   return headers;
 }
 
+function skipHeaders(c: Cursor): void {
+  const count = readHeaderCount(c);
+  for (let h = 0; h < count; h++) {
+    skipName(c);
+    skipBytes(c, "header value");
+  }
+}
+
+// The record walk, shared by decodeRecordBatch and scanRecordBatch so both accept and reject exactly the same bytes.
+// Each step reads through one Cursor over the (decompressed) records section and allocates nothing.
+
+/** The checks made before the walk: exactly one batch, its CRC, the section decompressed within bounds. */
+function openRecords(input: Uint8Array, options: ScanOptions, what: string): { header: BatchHeader; data: Uint8Array } {
+  const bytes = plain(input);
+  const header = readSingle(bytes, what);
+  if (options.verifyCrc !== false) checkCrc(bytes, header);
+  const section = bytes.subarray(BATCH_HEADER_SIZE, bytes.length);
+  const data = decompress(header.compression, section, options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES);
+  // Also what bounds any array sized by the count.
+  if (header.recordCount * MIN_RECORD_SIZE > data.length) {
+    throw new FormatError(`record count ${header.recordCount} cannot fit in ${data.length} bytes of records`);
+  }
+  return { header, data };
+}
+
+/** Reads record i's length and steps over its attributes, narrowing `c` to the record; returns where it ends. */
+function enterRecord(c: Cursor, i: number, sectionEnd: number): number {
+  c.end = sectionEnd;
+  const length = readLength(c, "record", false);
+  if (length === 0) throw new FormatError(`record ${i} is empty`);
+  const recordEnd = c.pos + length;
+  c.end = recordEnd;
+  c.pos++; // record attributes: unused
+  return recordEnd;
+}
+
+/** Record i's offset delta, which must rise above the previous one's. */
+function readOffsetDelta(c: Cursor, i: number, prevDelta: number): number {
+  const offsetDelta = readVarint(c);
+  if (offsetDelta <= prevDelta) throw new FormatError(`record ${i} offsetDelta ${offsetDelta} does not rise`);
+  return offsetDelta;
+}
+
+/** Checks record i's fields ended exactly where its length said. */
+function leaveRecord(c: Cursor, i: number, recordEnd: number): void {
+  if (c.pos !== recordEnd) {
+    throw new FormatError(`record ${i} ends at byte ${recordEnd} of the section but its fields end at ${c.pos}`);
+  }
+}
+
+/** Record i's absolute timestamp: the batch's maxTimestamp under LogAppendTime, else base + delta. */
+function recordTimestamp(header: BatchHeader, i: number, timestampDelta: number): number {
+  const timestamp =
+    header.timestampType === TimestampType.LogAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+  if (!Number.isSafeInteger(timestamp)) throw new FormatError(`record ${i} timestamp outside the safe range`);
+  return timestamp;
+}
+
+/** The checks made after the walk: the records filled the section, and the last offset is in range. */
+function closeRecords(header: BatchHeader, c: Cursor, data: Uint8Array, lastDelta: number): void {
+  if (c.pos !== data.length) throw new FormatError(`${data.length - c.pos} bytes follow the last record`);
+  if (lastDelta > header.lastOffsetDelta) {
+    throw new FormatError(`offsetDelta ${lastDelta} exceeds lastOffsetDelta ${header.lastOffsetDelta}`);
+  }
+  if (!Number.isSafeInteger(header.baseOffset + header.lastOffsetDelta)) {
+    throw new FormatError("last offset outside the safe integer range");
+  }
+}
+
 /**
  * Decodes one batch (exactly one: trailing bytes are an error). Checks the CRC (unless `verifyCrc: false`), that the
  * records fill the section exactly, each record's declared length, the record count, and that offset deltas rise
  * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies, unless
- * `copy: false` asks for views into the input (no allocation per record: for callers that own the input buffer).
+ * `copy: false` asks for views into the input (for callers that own the input buffer). For validation alone,
+ * scanRecordBatch makes the same checks without building records.
  * @example const { records } = decodeRecordBatch(bytes); records[0].offset
  */
 export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
-  const bytes = plain(input);
-  const header = readSingle(bytes, "decodeRecordBatch");
-  if (options.verifyCrc !== false) checkCrc(bytes, header);
-  const section = bytes.subarray(BATCH_HEADER_SIZE, bytes.length);
-  const data = decompress(header.compression, section, options.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES);
-
+  const { header, data } = openRecords(input, options, "decodeRecordBatch");
   const count = header.recordCount;
-  if (count * MIN_RECORD_SIZE > data.length) {
-    throw new FormatError(`record count ${count} cannot fit in ${data.length} bytes of records`);
-  }
   const records: DecodedRecord[] = new Array(count);
   const recordSizes: number[] = new Array(count);
-  const logAppendTime = header.timestampType === TimestampType.LogAppendTime;
   const copy = options.copy !== false;
   const c = new Cursor(data, 0, data.length);
   let prevDelta = -1;
   for (let i = 0; i < count; i++) {
     const start = c.pos;
-    c.end = data.length;
-    const length = readLength(c, "record", false);
-    const recordEnd = c.pos + length;
-    c.end = recordEnd;
-    if (c.pos >= recordEnd) throw new FormatError(`record ${i} is empty`);
-    c.pos++; // record attributes: unused
+    const recordEnd = enterRecord(c, i, data.length);
     const timestampDelta = readVarlong(c);
-    const offsetDelta = readVarint(c);
-    if (offsetDelta <= prevDelta) throw new FormatError(`record ${i} offsetDelta ${offsetDelta} does not rise`);
+    const offsetDelta = readOffsetDelta(c, i, prevDelta);
     prevDelta = offsetDelta;
     const key = readBytes(c, "key", copy);
     const value = readBytes(c, "value", copy);
     const headers = readHeaders(c, copy);
-    if (c.pos !== recordEnd) {
-      throw new FormatError(`record ${i} declares ${length} bytes but its fields take ${c.pos - (recordEnd - length)}`);
-    }
-    const timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
-    if (!Number.isSafeInteger(timestamp)) throw new FormatError(`record ${i} timestamp outside the safe range`);
+    leaveRecord(c, i, recordEnd);
+    const timestamp = recordTimestamp(header, i, timestampDelta);
     records[i] = { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
     recordSizes[i] = recordEnd - start;
   }
-  if (c.pos !== data.length) throw new FormatError(`${data.length - c.pos} bytes follow the last record`);
-  if (prevDelta > header.lastOffsetDelta) {
-    throw new FormatError(`offsetDelta ${prevDelta} exceeds lastOffsetDelta ${header.lastOffsetDelta}`);
-  }
-  if (!Number.isSafeInteger(header.baseOffset + header.lastOffsetDelta)) {
-    throw new FormatError("last offset outside the safe integer range");
-  }
+  closeRecords(header, c, data, prevDelta);
   return { header, records, recordSizes };
+}
+
+/** What scanRecordBatch reports of each record, indexed by its position in the batch. */
+export interface ScannedBatch {
+  header: BatchHeader;
+  /** absolute timestamp of each record, as decodeRecordBatch computes it */
+  timestamps: Float64Array;
+  /** encoded size of each record, its length varint included (uncompressed bytes): decodeRecordBatch's recordSizes */
+  sizes: Int32Array;
+  /** 1 where the record's key is null, else 0 */
+  nullKeys: Uint8Array;
+}
+
+/**
+ * Validates one batch exactly as decodeRecordBatch does (same inputs accepted, same FormatErrors) and returns only
+ * what a produce check needs of each record, without allocating anything per record: no record objects, no views,
+ * no strings (header names are checked as UTF-8 in place). With `verifyCrc: false` the caller may check the CRC
+ * itself, in chunks (crc32c's seed over [BATCH_CRC_START, end), compared with header.crc).
+ * @example const { header, timestamps, sizes, nullKeys } = scanRecordBatch(bytes);
+ * @throws FormatError for anything decodeRecordBatch rejects
+ */
+export function scanRecordBatch(input: Uint8Array, options: ScanOptions = {}): ScannedBatch {
+  const { header, data } = openRecords(input, options, "scanRecordBatch");
+  const count = header.recordCount;
+  const timestamps = new Float64Array(count);
+  const sizes = new Int32Array(count);
+  const nullKeys = new Uint8Array(count);
+  const c = new Cursor(data, 0, data.length);
+  let prevDelta = -1;
+  for (let i = 0; i < count; i++) {
+    const start = c.pos;
+    const recordEnd = enterRecord(c, i, data.length);
+    const timestampDelta = readVarlong(c);
+    prevDelta = readOffsetDelta(c, i, prevDelta);
+    if (skipBytes(c, "key") < 0) nullKeys[i] = 1;
+    skipBytes(c, "value");
+    skipHeaders(c);
+    leaveRecord(c, i, recordEnd);
+    timestamps[i] = recordTimestamp(header, i, timestampDelta);
+    sizes[i] = recordEnd - start;
+  }
+  closeRecords(header, c, data, prevDelta);
+  return { header, timestamps, sizes, nullKeys };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
