@@ -1,25 +1,25 @@
 /**
  * kill -9 cannot tell whether an fsync happened, so the order is asserted through the ports: for an
- * acknowledged produce on the embedded backend, the object's data is synced, renamed into place and its
- * directory synced BEFORE the ledger commit starts, and the produce answers only after the commit (which SQLite
- * runs with synchronous=FULL) returned.
+ * acknowledged produce on the embedded backend, the object's pack is synced (and, for a new pack, its directory)
+ * BEFORE the ledger commit starts, and the produce answers only after the commit (which SQLite runs with
+ * synchronous=FULL) returned.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { createLog } from "../../../lib/log/log.js";
-import { FsObjectStore } from "../../../lib/storage/fs-object-store.js";
 import { osSync } from "../../../lib/storage/fsync.js";
+import { PackObjectStore } from "../../../lib/storage/pack-object-store.js";
 import { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
 import { instrument } from "../../support/instrument.js";
 
-it("syncs the segment file and its directory before the commit, and answers after it", async () => {
+it("syncs the pack (and a new pack's directory) before the commit, and answers after it", async () => {
   const dir = await mkdtemp(join(tmpdir(), "strata-order-"));
   const events: string[] = [];
   try {
-    const store = new FsObjectStore({
-      root: join(dir, "objects"),
+    const store = await PackObjectStore.open({
+      root: join(dir, "packs"),
       sync: {
         file: async (h) => {
           events.push("sync file");
@@ -40,14 +40,11 @@ it("syncs the segment file and its directory before the commit, and answers afte
     const res = await log.produce("durable", [{ key: null, value: new TextEncoder().encode("v"), partition: 0 }]);
     events.push("answered");
     expect(res.failed).toBe(0);
-    const firstFileSync = events.indexOf("sync file");
-    const lastDirSync = events.lastIndexOf("sync dir");
-    const commit = events.indexOf("ledger transact");
-    expect(firstFileSync).toBeGreaterThanOrEqual(0);
-    expect(lastDirSync).toBeGreaterThan(firstFileSync);
-    expect(commit).toBeGreaterThan(lastDirSync);
+    // the first put creates the pack: its directory entry, then the data, then the commit
+    expect(events).toEqual(["sync dir", "sync file", "ledger transact", "answered"]);
     expect(events.at(-1)).toBe("answered");
     await log.close();
+    await store.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
 import { openEmbeddedStorage } from "../../../lib/storage/data-dir.js";
+import { FsObjectStore } from "../../../lib/storage/fs-object-store.js";
 import { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
 
 const HOLDER = join(import.meta.dirname, "lock-holder.ts");
@@ -101,18 +102,36 @@ describe("SqliteLedger lock: one process per data directory", () => {
     } finally {
       await storage.close();
     }
-    // nothing but the database (and its WAL while open) and the objects directory: no lock files
-    expect((await readdir(dir)).filter((f) => !f.startsWith("ledger.sqlite"))).toEqual(["objects"]);
+    // nothing but the database (and its WAL while open) and the packs directory: no lock files
+    expect((await readdir(dir)).filter((f) => !f.startsWith("ledger.sqlite"))).toEqual(["packs"]);
   });
 
-  it("openEmbeddedStorage lays out ledger.sqlite and objects/", async () => {
+  it("openEmbeddedStorage lays out ledger.sqlite and packs/", async () => {
     const storage = await openEmbeddedStorage(join(dir, "nested", "data"), { fsync: "never" });
     await storage.store.put("t/0/a", new Uint8Array([1]));
     await storage.ledger.write({ type: "put", key: { pk: "p", sk: "s" }, attrs: {} });
     await storage.close();
     const entries = await readdir(join(dir, "nested", "data"));
     expect(entries).toContain("ledger.sqlite");
-    expect(entries).toContain("objects");
-    expect(await readdir(join(dir, "nested", "data", "objects", "t", "0"))).toEqual(["a"]);
+    expect(entries).toContain("packs");
+    const packs = await readdir(join(dir, "nested", "data", "packs"));
+    expect(packs).toContain("index.sqlite");
+    expect(packs.filter((f) => f.endsWith(".pack"))).toHaveLength(1);
+  });
+
+  it("moves the objects of an older one-file-per-object directory into packs", async () => {
+    const legacy = new FsObjectStore({ root: join(dir, "objects") });
+    const keys = Array.from({ length: 1005 }, (_, i) => `incoming/1/t/${String(i).padStart(4, "0")}.batches`);
+    for (const k of keys) await legacy.put(k, new TextEncoder().encode(k));
+    const storage = await openEmbeddedStorage(dir);
+    try {
+      for (const k of [keys[0]!, keys[1004]!]) expect(new TextDecoder().decode(await storage.store.get(k))).toBe(k);
+      const first = await storage.store.list("incoming/");
+      expect(first.objects).toHaveLength(1000);
+      expect(first.next).toBe(keys[999]);
+    } finally {
+      await storage.close();
+    }
+    expect(await readdir(dir)).not.toContain("objects");
   });
 });
