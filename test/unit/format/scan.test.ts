@@ -3,9 +3,11 @@
  * valid batches, a FormatError on exactly the same bad inputs), plus the pieces it rests on: a CRC that continues
  * across chunks and a UTF-8 check that judges bytes as a fatal TextDecoder does.
  */
+import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32c } from "../../../lib/format/crc32c.js";
+import { WASM_CHUNK } from "../../../lib/format/crc32c-wasm.js";
 import { FormatError } from "../../../lib/format/errors.js";
 import {
   BATCH_CRC_START,
@@ -86,11 +88,27 @@ function expectAgreement(bytes: Uint8Array, options: ScanOptions = {}): boolean 
   return decoded.ok;
 }
 
+const require = createRequire(import.meta.url);
+const kafkajsCrc = require("kafkajs/src/protocol/recordBatch/crc32C/crc32C") as (b: Buffer) => number;
+
 describe("crc32c continuation", () => {
+  it("long ranges (the WebAssembly loop, across its copy chunks) agree with kafkajs's byte-at-a-time CRC", () => {
+    const big = new Uint8Array(2 * WASM_CHUNK + 999);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    fc.assert(
+      fc.property(fc.nat({ max: big.length }), fc.nat({ max: big.length }), (a, b) => {
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        expect(crc32c(big, start, end)).toBe(kafkajsCrc(Buffer.from(big.subarray(start, end))) >>> 0);
+      }),
+      { numRuns: 40 },
+    );
+    expect(crc32c(big)).toBe(kafkajsCrc(Buffer.from(big)) >>> 0);
+  });
+
   it("the CRC of a range is the CRC of its chunks, each seeded with the one before", () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 600 }),
+        fc.uint8Array({ maxLength: 3000 }), // both sides of the 1 KiB switch to the WebAssembly loop
         fc.array(fc.nat(), { maxLength: 5 }),
         fc.nat({ max: 7 }),
         (data, cutSeeds, shift) => {
