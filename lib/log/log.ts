@@ -8,9 +8,8 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import { codecByName } from "../format/compression.js";
-import { FormatError } from "../format/errors.js";
-import { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../format/record-batch.js";
-import { Compression, type RecordInput, TimestampType } from "../format/types.js";
+import { encodeRecordBatch } from "../format/record-batch.js";
+import { Compression, type RecordInput } from "../format/types.js";
 import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
@@ -35,6 +34,7 @@ import type {
   RegisteredProducer,
   TopicDescription,
 } from "./types.js";
+import { checkBatchesDeeply, type PlannedPartition, planBatches } from "./validate.js";
 import { Waiter } from "./waiter.js";
 
 export interface LogOptions {
@@ -300,6 +300,7 @@ export class Log implements LogService {
     const now = this.clock.now();
     const seen = new Set<number>();
     const plans: PartitionPlan[] = [];
+    const planned: PlannedPartition[] = [];
     for (let k = 0; k < input.length; k++) {
       const { partition, bytes } = input[k]!;
       const field = `batches[${k}]`;
@@ -307,62 +308,8 @@ export class Log implements LogService {
       if (seen.has(partition))
         throw new InvalidArgumentError(`${field}.partition`, `partition ${partition} appears twice`);
       seen.add(partition);
-      let parts: ReturnType<typeof splitBatches>;
-      try {
-        parts = splitBatches(bytes);
-      } catch (e) {
-        throw new InvalidArgumentError(field, `not RecordBatch v2 bytes: ${(e as Error).message}`);
-      }
-      if (parts.length === 0) throw new InvalidArgumentError(field, "no batches given");
-      let count = 0;
-      let maxTs = -1;
-      let batchProducer: PartitionPlan["producer"];
-      for (const [b, part] of parts.entries()) {
-        const where = `${field}.batch[${b}]`;
-        let decoded: ReturnType<typeof decodeRecordBatch>;
-        try {
-          decoded = decodeRecordBatch(bytes.subarray(part.start, part.end), { copy: false });
-        } catch (e) {
-          if (e instanceof FormatError) throw new InvalidArgumentError(where, e.message);
-          throw e;
-        }
-        const h = decoded.header;
-        if (h.isTransactional || h.isControl) {
-          throw new InvalidArgumentError(where, "transactional and control batches are not supported");
-        }
-        if (h.recordCount !== h.lastOffsetDelta + 1) {
-          throw new InvalidArgumentError(where, "a produced batch must have dense offset deltas 0..n-1");
-        }
-        decoded.records.forEach((r, j) => {
-          checkRecord(
-            rules,
-            rules.logAppendTime ? { ...r, timestamp: now } : r,
-            decoded.recordSizes[j]!,
-            now,
-            `${where}.records[${j}]`,
-          );
-        });
-        if (h.producerId >= 0) {
-          if (parts.length !== 1) {
-            throw new InvalidArgumentError(field, "an idempotent produce sends one batch per partition");
-          }
-          batchProducer = checkProducer(
-            { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence },
-            where,
-          );
-        }
-        // The header's maxTimestamp feeds offset-for-time and retention: it must be what the records say.
-        let batchMax = -1;
-        for (const r of decoded.records) if (r.timestamp > batchMax) batchMax = r.timestamp;
-        if (h.timestampType === TimestampType.CreateTime && h.maxTimestamp !== batchMax) {
-          throw new InvalidArgumentError(
-            `${where}.maxTimestamp`,
-            `maxTimestamp ${h.maxTimestamp} is not the largest record timestamp (${batchMax})`,
-          );
-        }
-        count += h.recordCount;
-        maxTs = Math.max(maxTs, batchMax);
-      }
+      const batches = planBatches(bytes, field, checkProducer);
+      let batchProducer = batches.producer;
       if (producer) {
         const baseSequence = producer.baseSequences[partition];
         if (baseSequence === undefined) {
@@ -383,11 +330,21 @@ export class Log implements LogService {
         }
         batchProducer = given;
       }
-      const plan: PartitionPlan = { partition, indices: [k], bytes, count, maxTs: rules.logAppendTime ? now : maxTs };
+      const plan: PartitionPlan = {
+        partition,
+        indices: [k],
+        bytes,
+        count: batches.count,
+        maxTs: rules.logAppendTime ? now : batches.maxTimestamp,
+      };
       if (batchProducer) plan.producer = batchProducer;
       plans.push(plan);
+      planned.push(batches);
     }
-    const outcomes = await this.commitPlans(topic, plans, rules.logAppendTime ? now : undefined);
+    // CRCs and records are checked while the object is written: nothing commits unless they pass
+    const outcomes = await this.commitPlans(topic, plans, rules.logAppendTime ? now : undefined, () =>
+      checkBatchesDeeply(planned, rules, now),
+    );
     let failed = 0;
     const results: ProduceOutcome[] = outcomes.map((o, k) => {
       if ("error" in o) {
@@ -404,19 +361,26 @@ export class Log implements LogService {
     topic: TopicRecord,
     plans: PartitionPlan[],
     appendTime: number | undefined,
+    validate?: () => Promise<void>,
   ): Promise<({ base: number } | { error: StrataError })[]> {
-    const total = plans.reduce((n, p) => n + p.bytes.length, 0);
-    const body = new Uint8Array(total);
     const positions: number[] = [];
-    let at = 0;
-    for (const p of plans) {
-      positions.push(at);
-      body.set(p.bytes, at);
-      at += p.bytes.length;
+    let body: Uint8Array;
+    if (plans.length === 1) {
+      // one partition: its bytes are the object (the store copies or writes them before put resolves)
+      body = plans[0]!.bytes;
+      positions.push(0);
+    } else {
+      body = new Uint8Array(plans.reduce((n, p) => n + p.bytes.length, 0));
+      let at = 0;
+      for (const p of plans) {
+        positions.push(at);
+        body.set(p.bytes, at);
+        at += p.bytes.length;
+      }
     }
     const written = this.clock.now();
     const object = incomingObjectKey(topic.id, written, `${written.toString(36)}-${randomBytes(10).toString("hex")}`);
-    await this.deps.store.put(object, body);
+    await this.putChecked(object, body, validate);
     const deadline = written + this.opts.commitDeadlineMs;
     return Promise.all(
       plans.map(async (plan, k) => {
@@ -444,6 +408,20 @@ export class Log implements LogService {
         }
       }),
     );
+  }
+
+  /**
+   * Writes the object while `validate` runs. A failed validation wins over a failed write (it is the caller's
+   * fault, and says which field); its object is deleted at once, or left to the orphan sweep if that fails.
+   */
+  private async putChecked(object: string, body: Uint8Array, validate?: () => Promise<void>): Promise<void> {
+    if (!validate) return this.deps.store.put(object, body);
+    const [put, check] = await Promise.allSettled([this.deps.store.put(object, body), validate()]);
+    if (check.status === "rejected") {
+      if (put.status === "fulfilled") await this.deps.store.delete(object).catch(() => {});
+      throw check.reason;
+    }
+    if (put.status === "rejected") throw put.reason;
   }
 
   // ---- fetch ----

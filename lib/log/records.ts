@@ -53,7 +53,19 @@ export function topicRules(topic: TopicRecord): TopicRules {
 
 /** Throws an error naming `field` when the record breaks one of the topic's rules. */
 export function checkRecord(rules: TopicRules, r: RecordInput, size: number, now: number, field: string): void {
-  if (rules.compacted && r.key === null) {
+  checkRecordFields(rules, r.key === null, r.timestamp, size, now, field);
+}
+
+/** checkRecord on a record's parts, for callers that never build the record (the binary produce path). */
+export function checkRecordFields(
+  rules: TopicRules,
+  keyIsNull: boolean,
+  timestamp: number,
+  size: number,
+  now: number,
+  field: string,
+): void {
+  if (rules.compacted && keyIsNull) {
     throw new InvalidArgumentError(`${field}.key`, "a compacted topic only accepts records with a key");
   }
   if (size > rules.maxRecordBytes) {
@@ -64,19 +76,19 @@ export function checkRecord(rules: TopicRules, r: RecordInput, size: number, now
     );
   }
   if (!rules.logAppendTime) {
-    if (!Number.isSafeInteger(r.timestamp) || r.timestamp < 0) {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
       throw new InvalidArgumentError(`${field}.timestamp`, "timestamp must be a non-negative integer (ms)");
     }
-    if (now - r.timestamp > rules.beforeMaxMs) {
+    if (now - timestamp > rules.beforeMaxMs) {
       throw new InvalidArgumentError(
         `${field}.timestamp`,
-        `timestamp ${r.timestamp} is more than message.timestamp.before.max.ms (${rules.beforeMaxMs}) in the past`,
+        `timestamp ${timestamp} is more than message.timestamp.before.max.ms (${rules.beforeMaxMs}) in the past`,
       );
     }
-    if (r.timestamp - now > rules.afterMaxMs) {
+    if (timestamp - now > rules.afterMaxMs) {
       throw new InvalidArgumentError(
         `${field}.timestamp`,
-        `timestamp ${r.timestamp} is more than message.timestamp.after.max.ms (${rules.afterMaxMs}) in the future`,
+        `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${rules.afterMaxMs}) in the future`,
       );
     }
   }
