@@ -151,6 +151,10 @@ interface ActivePack {
   syncing: Promise<void> | undefined;
   /** a write or sync failed: nothing more is acknowledged from this pack */
   failed: unknown;
+  /** appends reserved and not finished: the handle stays open until they are */
+  inflight: number;
+  /** no longer the pack new appends go to */
+  retired: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -162,7 +166,7 @@ export class PackObjectStore implements ObjectStore {
   private readonly packBytes: number;
   private readonly db: Database.Database;
   private readonly stmt: Record<
-    "get" | "put" | "move" | "del" | "list" | "packLive" | "packRows" | "mark" | "addPack" | "dropPack",
+    "get" | "put" | "move" | "del" | "list" | "packLive" | "packRows" | "mark" | "addPack" | "nextPack" | "dropPack",
     Statement
   >;
   private active: ActivePack | undefined;
@@ -193,6 +197,9 @@ export class PackObjectStore implements ObjectStore {
       packRows: db.prepare("SELECT key, pos, data, len FROM objects WHERE pack = ? ORDER BY pos"),
       mark: db.prepare("UPDATE packs SET indexed_end = max(indexed_end, ?) WHERE id = ?"),
       addPack: db.prepare("INSERT OR IGNORE INTO packs (id, indexed_end) VALUES (?, 0)"),
+      nextPack: db.prepare(
+        "INSERT INTO meta (name, value) VALUES ('next_pack', ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+      ),
       dropPack: db.prepare("DELETE FROM packs WHERE id = ?"),
     };
   }
@@ -209,8 +216,12 @@ export class PackObjectStore implements ObjectStore {
       );
       db.exec("CREATE INDEX IF NOT EXISTS objects_pack ON objects (pack, pos)");
       db.exec("CREATE TABLE IF NOT EXISTS packs (id INTEGER PRIMARY KEY, indexed_end INTEGER NOT NULL)");
+      // the next pack id survives the removal of the newest pack: an id is never used twice, so a move record
+      // (which names the pack its object came from) can never be mistaken for one about a later pack
+      db.exec("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
       const maxId = await recover(db, options.root, options.sync ?? osSync, durable);
-      const store = new PackObjectStore(options, db, maxId + 1);
+      const next = db.prepare("SELECT value FROM meta WHERE name = 'next_pack'").pluck().get() as number | undefined;
+      const store = new PackObjectStore(options, db, Math.max(maxId + 1, next ?? 1));
       await store.dropEmptyPacks();
       return store;
     } catch (e) {
@@ -224,11 +235,12 @@ export class PackObjectStore implements ObjectStore {
     const keyBytes = checkKey(key);
     if (!(body instanceof Uint8Array)) throw new InvalidArgumentError("body", "body must be bytes");
     if (body.length > 0xffffffff) throw new InvalidArgumentError("body", "an object holds at most 4 GiB - 1");
-    const { pack, pos, data } = await this.append(encodeHeader(KIND_PUT, keyBytes, body.length), body, key);
-    this.commit(() => {
-      this.stmt.put.run(key, pack.id, pos, data, body.length);
-      this.stmt.mark.run(data + body.length, pack.id);
-    });
+    await this.append(encodeHeader(KIND_PUT, keyBytes, body.length), body, key, (pack, pos, data) =>
+      this.commit(() => {
+        this.stmt.put.run(key, pack, pos, data, body.length);
+        this.stmt.mark.run(data + body.length, pack);
+      }),
+    );
   }
 
   async get(key: string, range?: ObjectRange): Promise<Uint8Array> {
@@ -300,33 +312,48 @@ export class PackObjectStore implements ObjectStore {
   // ---- writing ----
 
   /** Appends one record to the current pack and resolves once it is durable. */
+  /**
+   * Appends one record and, once it is durable, runs `indexed` (the index change that makes it count). The pack
+   * cannot be removed before that: a retired pack is looked at only after its last append got that far.
+   */
   private async append(
     header: Uint8Array,
     body: Uint8Array,
     key: string,
-  ): Promise<{ pack: ActivePack; pos: number; data: number }> {
-    const pack = await this.packFor(header.length + body.length);
-    const pos = pack.size;
-    pack.size += header.length + body.length;
-    const write = pack.writes.then(async () => {
-      if (pack.failed !== undefined) throw pack.failed;
-      try {
-        await writeAll(pack.handle, [header, body], pos);
-        pack.written++;
-      } catch (e) {
-        pack.failed ??= e;
-        throw e;
-      }
-    });
-    pack.writes = write.catch(() => {});
+    indexed: (pack: number, pos: number, data: number) => void,
+  ): Promise<void> {
+    const { pack, pos } = await this.packFor(header.length + body.length);
     try {
+      const write = pack.writes.then(async () => {
+        // bytes after a failed write may follow a hole: this put goes again, into a new pack
+        if (pack.failed !== undefined) throw retryElsewhere(pack.failed);
+        try {
+          await writeAll(pack.handle, [header, body], pos);
+          pack.written++;
+        } catch (e) {
+          pack.failed ??= e;
+          throw e;
+        }
+      });
+      pack.writes = write.catch(() => {});
       await write;
-      const mine = pack.written;
-      if (this.durable) await this.syncUpTo(pack, mine);
+      if (this.durable) await this.syncUpTo(pack, pack.written);
+      indexed(pack.id, pos, pos + header.length);
     } catch (e) {
       throw wrap(e, "put", key);
+    } finally {
+      pack.inflight--;
+      if (pack.retired && pack.inflight === 0) this.release(pack);
     }
-    return { pack, pos, data: pos + header.length };
+  }
+
+  /** A retired pack's last append finished: close its handle and see whether it can already go. */
+  private release(pack: ActivePack): void {
+    void pack.handle
+      .close()
+      .catch(() => {})
+      .then(() => this.afterRemoval(pack.id))
+      .catch(() => {}); // a removal that fails is tried again by the next delete touching the pack, or on open
   }
 
   /** Group commit: one fdatasync covers every write completed before it started. */
@@ -354,8 +381,8 @@ export class PackObjectStore implements ObjectStore {
     // a sync that failed after ours succeeded does not take back what ours covered
   }
 
-  /** The pack to append `bytes` to: the current one, or a new one once it is full or failed. */
-  private async packFor(bytes: number): Promise<ActivePack> {
+  /** Reserves `bytes` at the end of the current pack, or of a new one once it is full or failed. */
+  private async packFor(bytes: number): Promise<{ pack: ActivePack; pos: number }> {
     for (;;) {
       if (this.opening) {
         await this.opening.catch(() => {});
@@ -363,7 +390,11 @@ export class PackObjectStore implements ObjectStore {
       }
       const current = this.active;
       if (current && current.failed === undefined && (current.size === 0 || current.size + bytes <= this.packBytes)) {
-        return current;
+        // checked and reserved in one step: no other append can slip in between
+        const pos = current.size;
+        current.size += bytes;
+        current.inflight++;
+        return { pack: current, pos };
       }
       this.opening = this.openPack(current).finally(() => {
         this.opening = undefined;
@@ -379,22 +410,18 @@ export class PackObjectStore implements ObjectStore {
     });
     try {
       // its row first: a pack file without one is read from the start when the store opens
-      this.commit(() => this.stmt.addPack.run(id));
+      this.commit(() => {
+        this.stmt.addPack.run(id);
+        this.stmt.nextPack.run(id + 1);
+      });
       if (this.durable) await this.sync.dir(this.root);
     } catch (e) {
       await handle.close().catch(() => {});
       throw wrap(e, "put", packName(id));
     }
     if (previous) {
-      const old = previous;
-      // the writes in flight finish first; the handle is no longer needed for anything else
-      void old.writes
-        .then(() => old.syncing)
-        .catch(() => {})
-        .then(() => old.handle.close())
-        .catch(() => {})
-        .then(() => this.afterRemoval(old.id))
-        .catch(() => {});
+      previous.retired = true;
+      if (previous.inflight === 0) this.release(previous);
     }
     return {
       id,
@@ -405,6 +432,8 @@ export class PackObjectStore implements ObjectStore {
       synced: 0,
       syncing: undefined,
       failed: undefined,
+      inflight: 0,
+      retired: false,
     };
   }
 
@@ -424,20 +453,19 @@ export class PackObjectStore implements ObjectStore {
     this.reclaiming.add(packId);
     try {
       const rows = this.stmt.packRows.all(packId) as (Row & { key: string })[];
-      const moved: (() => void)[] = [];
       for (const r of rows) {
-        const keyBytes = utf8.encode(r.key);
         const body = await this.readPack(packId, r.data, r.data + r.len);
-        const to = await this.append(encodeHeader(KIND_MOVE, keyBytes, body.length, packId, r.pos), body, r.key);
-        moved.push(() => {
-          this.stmt.move.run(to.pack.id, to.pos, to.data, r.key, packId, r.pos);
-          this.stmt.mark.run(to.data + body.length, to.pack.id);
-        });
+        const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, packId, r.pos);
+        // the row follows only if it still points here: a delete or an overwrite meanwhile wins
+        await this.append(header, body, r.key, (pack, pos, data) =>
+          this.commit(() => {
+            this.stmt.move.run(pack, pos, data, r.key, packId, r.pos);
+            this.stmt.mark.run(data + body.length, pack);
+          }),
+        );
       }
       // durable before the pack can go: every row now points at its copy (or was deleted meanwhile)
-      this.commitDurably(() => {
-        for (const m of moved) m();
-      });
+      this.barrier();
     } finally {
       this.reclaiming.delete(packId);
     }
@@ -496,6 +524,16 @@ export class PackObjectStore implements ObjectStore {
       this.commit(fn);
     } finally {
       this.db.pragma("synchronous = NORMAL");
+    }
+  }
+
+  /** Every index change so far made durable (a checkpoint syncs the WAL before it copies it). */
+  private barrier(): void {
+    if (!this.durable) return;
+    try {
+      this.db.pragma("wal_checkpoint(FULL)");
+    } catch (e) {
+      throw wrap(e, "index", "");
     }
   }
 
@@ -607,8 +645,8 @@ async function fileSize(path: string): Promise<number | undefined> {
 }
 
 function checkKey(key: string): Uint8Array {
-  if (typeof key !== "string" || key.length === 0) {
-    throw new InvalidArgumentError("key", "an object key must be a non-empty string");
+  if (typeof key !== "string" || key.length === 0 || key.includes("\0")) {
+    throw new InvalidArgumentError("key", "an object key must be a non-empty string without NUL");
   }
   const bytes = utf8.encode(key);
   // a lone surrogate would be stored as U+FFFD: another key than the one asked for
@@ -623,6 +661,14 @@ function validateRange(range: ObjectRange): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
     throw new InvalidArgumentError("range", `invalid range [${start}, ${end}): need 0 <= start <= end`);
   }
+}
+
+/** A put that never reached the disk because an earlier one in its pack failed: safe to try again. */
+function retryElsewhere(cause: unknown): StrataError {
+  return new StrataError("UNAVAILABLE", "an earlier write to this pack failed; the next put goes to a new pack", {
+    retriable: true,
+    cause,
+  });
 }
 
 function notFound(key: string): StrataError {

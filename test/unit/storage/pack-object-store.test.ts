@@ -180,6 +180,77 @@ describe("recovery on open", () => {
   });
 });
 
+describe("pack rollover", () => {
+  it("keeps puts in flight across many rollovers (no handle closes under a pending write or sync)", async () => {
+    const store = await PackObjectStore.open({ root, packBytes: 8 * 1024 });
+    const keys = Array.from({ length: 120 }, (_, i) => i);
+    await Promise.all(keys.map((n) => store.put(`k${n}`, bodyOf(n).subarray(0, 3000 + (n % 7) * 100))));
+    for (const n of keys) {
+      expect(same(await store.get(`k${n}`), bodyOf(n).subarray(0, 3000 + (n % 7) * 100))).toBe(true);
+    }
+    expect((await packs()).length).toBeGreaterThan(20);
+    await store.close();
+  });
+
+  it("does not remove a retired pack while its last put is still being synced and indexed", async () => {
+    let gate: (() => void) | undefined;
+    const gated = new Promise<void>((resolve) => {
+      gate = resolve;
+    });
+    let first = true;
+    const store = await PackObjectStore.open({
+      root,
+      packBytes: 1024,
+      sync: {
+        file: async (h) => {
+          if (first) {
+            first = false;
+            await gated; // a slow fdatasync for the first put
+          }
+          await osSync.file(h);
+        },
+        dir: osSync.dir,
+      },
+    });
+    const a = store.put("a", new Uint8Array(2000).fill(1));
+    await new Promise((r) => setTimeout(r, 20));
+    await store.put("b", new Uint8Array(2000).fill(2)); // rolls over: a's pack is retired with a in flight
+    gate!();
+    await a;
+    await new Promise((r) => setTimeout(r, 50)); // the retired pack's release runs
+    expect(same(await store.get("a"), new Uint8Array(2000).fill(1))).toBe(true);
+    expect(await packs()).toHaveLength(2);
+    await store.close();
+  });
+
+  it("never reuses the id of a removed pack", async () => {
+    let store = await PackObjectStore.open({ root, packBytes: 1024 });
+    await store.put("a", new Uint8Array(2000));
+    await store.put("b", new Uint8Array(2000)); // a's pack is retired
+    const [first, second] = await packs();
+    await store.delete("b"); // the current pack: stays
+    await store.close();
+    store = await PackObjectStore.open({ root, packBytes: 1024 });
+    // on open every pack is retired: b's emptied pack (the newest id) goes
+    expect(await packs()).toEqual([first]);
+    await store.put("c", new Uint8Array(10));
+    expect((await packs()).includes(second!)).toBe(false);
+    await store.close();
+  });
+
+  it("refuses keys it could not store as given", async () => {
+    const store = await PackObjectStore.open({ root });
+    for (const bad of ["", "a\0b", "x".repeat(1025), "\ud800"]) {
+      await expect(store.put(bad, new Uint8Array(1)), JSON.stringify(bad)).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+      });
+    }
+    await store.put("é".repeat(512), new Uint8Array(1)); // 1024 bytes of UTF-8: the limit
+    expect((await store.list("é")).objects).toHaveLength(1);
+    await store.close();
+  });
+});
+
 describe("a failed fdatasync", () => {
   it("fails the put, acknowledges nothing more from that pack, and moves on to a new pack", async () => {
     let failNext = false;
