@@ -173,12 +173,14 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
       await new Promise((r) => setTimeout(r, 2));
     }
     await Promise.all([producer, reader]);
-    await busy.maintain();
+    const t = await log.describeTopic(name);
+    // This partition's own last run: maintain() finds work by a round robin over every topic of this shared
+    // ledger, so whether its final pass reaches this partition depends on the other tests' topic names.
+    await busy.run({ kind: "partition", topic: name, topicId: t.id, partition: 0 });
     expect(problems).toEqual([]);
     expect(runs).toBeGreaterThan(1);
     const all = await readAll(log, name);
     expect(all.records.map((r) => [r.offset, r.value])).toEqual([...acked.entries()].sort((x, y) => x[0] - y[0]));
-    const t = await log.describeTopic(name);
     expect((await indexEntries(storage.ledger, t.id)).length).toBeLessThan(20);
   });
 
