@@ -11,22 +11,23 @@
  * Durability ("always"):
  * - Writes to a pack are issued one after the other, and a put resolves only after an fdatasync that started
  *   after its write completed. So a successful fdatasync covers every record before it in the file: the durable
- *   part of a pack is a prefix, and what follows the last good record can only be unacknowledged puts.
- * - Records are self-describing. The index rows of puts are committed without waiting for the disk (SQLite
- *   synchronous=NORMAL, WAL: what a power cut loses is a suffix of commits). Opening the store re-reads each
- *   pack from its indexed end (its watermark), indexes the records it finds and cuts the file at the first
- *   header that does not check out.
- * - Deletes, moves and pack removals are rare and commit with FULL: a delete that was acknowledged stays
- *   deleted. The watermark always lies past every record that was ever indexed, so a deleted record is never
- *   re-read into the index.
- * - A failed write or fdatasync poisons the pack (the page cache may have dropped the data): nothing that
- *   completes after it is acknowledged, and the next put starts a new pack.
- * - A new pack's directory entry is synced before any put into it resolves; a pack is removed only after no
- *   index row points into it, its unlink is synced before its own row goes.
+ *   part of a pack is a prefix.
+ * - Records are self-describing. A put's index row and its pack's watermark (indexed end) are committed without
+ *   waiting for the disk (SQLite synchronous=NORMAL, WAL: a power cut can only take a suffix of commits). Opening
+ *   the store reads each pack from its watermark, indexes the puts it finds and cuts the file at the first header
+ *   that does not check out: past the watermark lie only puts whose row a power cut took, unacknowledged puts,
+ *   and moves that never committed (ignored: their original is still in place; see below).
+ * - Deletes commit with FULL, and every row that was ever committed lies below its pack's watermark, so a delete
+ *   that returned stays deleted. A pack whose write or fdatasync failed takes no more appends, and once those in
+ *   flight have finished its watermark is moved durably past all of them: a failed put is never read back.
+ * - A new pack's directory entry is synced before any put into it resolves. A pack is removed only when no row
+ *   points into it and no append into it is still unindexed; its unlink is synced before its own row goes.
  *
  * Space: a pack other than the one being written is unlinked once its last object is deleted. When less than
- * half of it is still live, a delete moves the live objects into the current pack (move records name where the
- * object came from, so re-reading them after a crash never brings back an object deleted meanwhile).
+ * half of it is still live, the delete that brought it there moves the live objects into the current pack (move
+ * records; each row follows only if it still points at the original), makes those rows durable with a checkpoint,
+ * then removes the pack. A rebuild without any index applies a move whose original pack is gone as a put; deletes
+ * leave no trace in the packs, so such a rebuild also brings back deleted objects.
  *
  * One process per directory: the index holds an exclusive SQLite lock (DATA_DIR_LOCKED for a second opener).
  *
@@ -126,8 +127,8 @@ function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
 const packName = (id: number) => `${String(id).padStart(10, "0")}${PACK_SUFFIX}`;
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const lenientUtf8 = new TextDecoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 interface Row {
   pack: number;
@@ -172,8 +173,10 @@ export class PackObjectStore implements ObjectStore {
   private active: ActivePack | undefined;
   private opening: Promise<ActivePack> | undefined;
   private nextPackId: number;
-  /** packs being emptied by a reclaim: one at a time each */
-  private readonly reclaiming = new Set<number>();
+  /** packs with an open handle: the current one, and retired ones whose appends are still finishing */
+  private readonly openPacks = new Map<number, ActivePack>();
+  /** packs whose emptiness is being looked at (value: look again when done) */
+  private readonly settling = new Map<number, boolean>();
   private closed = false;
 
   private constructor(options: PackObjectStoreOptions, db: Database.Database, nextPackId: number) {
@@ -278,7 +281,8 @@ export class PackObjectStore implements ObjectStore {
     const row = this.stmt.get.get(key) as Row | undefined;
     if (row === undefined) return;
     this.commitDurably(() => this.stmt.del.run(key));
-    await this.afterRemoval(row.pack);
+    // the delete is done; freeing space is the store's business, retried by later deletes and on open
+    await this.afterRemoval(row.pack).catch(() => {});
   }
 
   async list(prefix: string, options: { startAfter?: string; limit?: number } = {}): Promise<ListPage> {
@@ -300,12 +304,13 @@ export class PackObjectStore implements ObjectStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const active = this.active ?? (await this.opening?.catch(() => undefined));
-    if (active) {
-      await active.writes.catch(() => {});
-      await active.syncing?.catch(() => {});
-      await active.handle.close().catch(() => {});
+    await this.opening?.catch(() => undefined);
+    for (const pack of this.openPacks.values()) {
+      await pack.writes.catch(() => {});
+      await pack.syncing?.catch(() => {});
+      await pack.handle.close().catch(() => {});
     }
+    this.openPacks.clear();
     this.db.close();
   }
 
@@ -331,7 +336,7 @@ export class PackObjectStore implements ObjectStore {
           await writeAll(pack.handle, [header, body], pos);
           pack.written++;
         } catch (e) {
-          pack.failed ??= e;
+          this.fail(pack, e);
           throw e;
         }
       });
@@ -349,11 +354,30 @@ export class PackObjectStore implements ObjectStore {
 
   /** A retired pack's last append finished: close its handle and see whether it can already go. */
   private release(pack: ActivePack): void {
+    if (this.closed) return;
+    this.openPacks.delete(pack.id);
+    if (pack.failed !== undefined) {
+      // Records after the failure were never acknowledged and must never be read back (a later delete of their
+      // key would find no row and leave them to come back on open): the watermark moves past all of them.
+      try {
+        this.commitDurably(() => this.stmt.mark.run(pack.size, pack.id));
+      } catch {
+        // the index is failing too; reopening reads the tail, and what it finds are unacknowledged puts
+      }
+    }
     void pack.handle
       .close()
       .catch(() => {})
       .then(() => this.afterRemoval(pack.id))
       .catch(() => {}); // a removal that fails is tried again by the next delete touching the pack, or on open
+  }
+
+  /** The first failure of a pack: it takes no more appends, and goes once those in flight have finished. */
+  private fail(pack: ActivePack, e: unknown): void {
+    if (pack.failed !== undefined) return;
+    pack.failed = e;
+    if (this.active === pack) this.active = undefined;
+    pack.retired = true;
   }
 
   /** Group commit: one fdatasync covers every write completed before it started. */
@@ -369,7 +393,7 @@ export class PackObjectStore implements ObjectStore {
               if (pack.failed === undefined) pack.synced = Math.max(pack.synced, target);
             },
             (e: unknown) => {
-              pack.failed ??= e;
+              this.fail(pack, e);
             },
           )
           .finally(() => {
@@ -419,11 +443,11 @@ export class PackObjectStore implements ObjectStore {
       await handle.close().catch(() => {});
       throw wrap(e, "put", packName(id));
     }
-    if (previous) {
+    if (previous && !previous.retired) {
       previous.retired = true;
       if (previous.inflight === 0) this.release(previous);
     }
-    return {
+    const pack: ActivePack = {
       id,
       handle,
       size: 0,
@@ -435,40 +459,62 @@ export class PackObjectStore implements ObjectStore {
       inflight: 0,
       retired: false,
     };
+    this.openPacks.set(id, pack);
+    return pack;
   }
 
   // ---- space ----
 
-  /** After a pack lost objects: remove it once empty, rewrite it once mostly dead. */
+  /**
+   * After a pack lost objects: remove it once empty, rewrite it once mostly dead. Never while it has an open
+   * handle (it is current, or appends into it have not indexed their records yet), and one look at a time per
+   * pack: a call that comes in meanwhile makes the running one look again.
+   */
   private async afterRemoval(packId: number): Promise<void> {
-    if (this.closed || this.active?.id === packId || this.reclaiming.has(packId)) return;
-    const live = this.stmt.packLive.get(packId) as { n: number; bytes: number };
-    if (live.n === 0) return this.removePack(packId);
-    const size = await fileSize(join(this.root, packName(packId)));
-    if (size !== undefined && live.bytes < size * RECLAIM_BELOW) await this.reclaim(packId);
+    if (this.closed || this.openPacks.has(packId)) return;
+    if (this.settling.has(packId)) {
+      this.settling.set(packId, true);
+      return;
+    }
+    this.settling.set(packId, false);
+    try {
+      do {
+        this.settling.set(packId, false);
+        if (this.closed || this.openPacks.has(packId)) return;
+        const live = this.stmt.packLive.get(packId) as { n: number; bytes: number };
+        if (live.n === 0) {
+          await this.removePack(packId);
+          return;
+        }
+        const size = await fileSize(join(this.root, packName(packId)));
+        if (size !== undefined && live.bytes < size * RECLAIM_BELOW) await this.reclaim(packId);
+      } while (this.settling.get(packId) === true);
+    } finally {
+      this.settling.delete(packId);
+    }
   }
 
   /** Moves every live object out of a pack, then removes it. */
   private async reclaim(packId: number): Promise<void> {
-    this.reclaiming.add(packId);
-    try {
-      const rows = this.stmt.packRows.all(packId) as (Row & { key: string })[];
-      for (const r of rows) {
-        const body = await this.readPack(packId, r.data, r.data + r.len);
-        const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, packId, r.pos);
-        // the row follows only if it still points here: a delete or an overwrite meanwhile wins
-        await this.append(header, body, r.key, (pack, pos, data) =>
-          this.commit(() => {
-            this.stmt.move.run(pack, pos, data, r.key, packId, r.pos);
-            this.stmt.mark.run(data + body.length, pack);
-          }),
-        );
+    const rows = this.stmt.packRows.all(packId) as (Row & { key: string })[];
+    for (const r of rows) {
+      let body: Uint8Array;
+      try {
+        body = await this.readPack(packId, r.data, r.data + r.len);
+      } catch (e) {
+        throw wrap(e, "reclaim", r.key);
       }
-      // durable before the pack can go: every row now points at its copy (or was deleted meanwhile)
-      this.barrier();
-    } finally {
-      this.reclaiming.delete(packId);
+      const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, packId, r.pos);
+      // the row follows only if it still points here: a delete or an overwrite meanwhile wins
+      await this.append(header, body, r.key, (pack, pos, data) =>
+        this.commit(() => {
+          this.stmt.move.run(pack, pos, data, r.key, packId, r.pos);
+          this.stmt.mark.run(data + body.length, pack);
+        }),
+      );
     }
+    // durable before the pack can go: every row now points at its copy (or was deleted meanwhile)
+    this.barrier();
     const live = this.stmt.packLive.get(packId) as { n: number };
     if (live.n === 0) await this.removePack(packId);
   }
@@ -552,16 +598,17 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
     .filter((n) => /^\d{10}\.pack$/.test(n))
     .map((n) => Number(n.slice(0, 10)))
     .sort((a, b) => a - b);
+  const present = new Set(files);
   const marks = new Map(
     (db.prepare("SELECT id, indexed_end FROM packs").all() as { id: number; indexed_end: number }[]).map((r) => [
       r.id,
       r.indexed_end,
     ]),
   );
+  // a record read back never replaces a newer one (an overwrite stored later in the log of packs)
   const put = db.prepare(
-    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len",
+    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len WHERE (excluded.pack, excluded.pos) > (objects.pack, objects.pos)",
   );
-  const move = db.prepare("UPDATE objects SET pack = ?, pos = ?, data = ? WHERE key = ? AND pack = ? AND pos = ?");
   const setMark = db.prepare(
     "INSERT INTO packs (id, indexed_end) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET indexed_end = excluded.indexed_end",
   );
@@ -583,7 +630,11 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
       db.transaction(() => {
         for (const { header: h, pos: at, data } of found) {
           if (h.kind === KIND_PUT) put.run(h.key, id, at, data, h.dataLength);
-          else move.run(id, at, data, h.key, h.fromPack, h.fromPos);
+          // A move past the watermark never committed (its pack is only removed after its row is durable, which
+          // also moves the watermark past it), so the original is still there and still right; its data may be
+          // torn. Only when the original's pack is gone (the index was lost and is being rebuilt) is the copy the
+          // object.
+          else if (!present.has(h.fromPack)) put.run(h.key, id, at, data, h.dataLength);
         }
         setMark.run(id, pos);
       })();
@@ -596,7 +647,6 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
       await handle.close();
     }
   }
-  const present = new Set(files);
   for (const id of marks.keys()) {
     if (present.has(id)) continue;
     const live = db.prepare("SELECT count(*) FROM objects WHERE pack = ?").pluck().get(id) as number;
