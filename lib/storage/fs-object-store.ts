@@ -20,6 +20,7 @@ import type { Dirent } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { InvalidArgumentError, StrataError } from "../errors.js";
+import { errnoOf, objectNotFound, readRange, unavailable, validateRange } from "./file-io.js";
 import { type FsyncPolicy, osSync, type SyncHooks } from "./fsync.js";
 import type { ListPage, ObjectInfo, ObjectRange, ObjectStore } from "./object-store.js";
 
@@ -34,8 +35,6 @@ export interface FsObjectStoreOptions {
   /** replaces the OS sync calls (tests observe their order) */
   sync?: SyncHooks;
 }
-
-const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
 /** UTF-8 byte order, as S3 lists. */
 const compareBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
@@ -83,7 +82,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       const info = await handle.stat();
       // open() succeeds on a directory; a "directory" is only a prefix of other keys, not an object.
-      if (!info.isFile()) throw notFound(key);
+      if (!info.isFile()) throw objectNotFound(key);
       const start = Math.min(range?.start ?? 0, info.size);
       const end = Math.min(range?.end ?? info.size, info.size);
       return await readRange(handle, start, end);
@@ -230,7 +229,7 @@ export class FsObjectStore implements ObjectStore {
     if (e instanceof StrataError) return e;
     const code = errnoOf(e);
     // a missing file, a path through a file, or a directory (only a prefix of other keys): no such object
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return notFound(key, e);
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return objectNotFound(key, e);
     return unavailable(e, op, key);
   }
 
@@ -248,47 +247,7 @@ export class FsObjectStore implements ObjectStore {
   }
 }
 
-function unavailable(e: unknown, op: string, key: string): StrataError {
-  // out of descriptors or a busy file clears up by itself; a full or failing disk does not
-  const code = errnoOf(e);
-  const retriable = code === "EMFILE" || code === "ENFILE" || code === "EAGAIN" || code === "EBUSY";
-  return new StrataError("UNAVAILABLE", `object store ${op} ${JSON.stringify(key)} failed: ${(e as Error).message}`, {
-    retriable,
-    cause: e,
-  });
-}
-
-function notFound(key: string, cause?: unknown): StrataError {
-  return new StrataError("OBJECT_NOT_FOUND", `object ${JSON.stringify(key)} not found`, {
-    cause,
-    details: { key },
-  });
-}
-
 function isSafeKey(key: string): boolean {
   if (key.length === 0 || key.startsWith("/") || key.includes("\0")) return false;
   return key.split("/").every((s) => s !== "" && s !== "." && s !== ".." && !s.startsWith(TEMP_PREFIX));
-}
-
-function validateRange(range: ObjectRange): void {
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new InvalidArgumentError("range", `invalid range [${start}, ${end}): need 0 <= start <= end`);
-  }
-}
-
-/** Reads exactly [start, end) with positional reads: only the range touches the disk. */
-async function readRange(handle: FileHandle, start: number, end: number): Promise<Uint8Array> {
-  const length = Math.max(0, end - start);
-  // not from the shared pool: callers may hold on to the bytes (and their .buffer) indefinitely
-  const buffer = Buffer.allocUnsafeSlow(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
-    if (bytesRead === 0) {
-      throw new StrataError("CORRUPT_DATA", `object shrank while being read (${filled} of ${length} bytes)`);
-    }
-    filled += bytesRead;
-  }
-  return buffer;
 }

@@ -42,6 +42,7 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import { crc32c } from "../format/crc32c.js";
+import { errnoOf, objectNotFound, readRange, unavailable, validateRange } from "./file-io.js";
 import { type FsyncPolicy, osSync, type SyncHooks } from "./fsync.js";
 import type { ListPage, ObjectInfo, ObjectRange, ObjectStore } from "./object-store.js";
 import { openLockedSqlite } from "./sqlite-open.js";
@@ -125,7 +126,6 @@ function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
 }
 
 const packName = (id: number) => `${String(id).padStart(10, "0")}${PACK_SUFFIX}`;
-const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -252,7 +252,7 @@ export class PackObjectStore implements ObjectStore {
     if (range !== undefined) validateRange(range);
     for (let attempt = 0; ; attempt++) {
       const row = this.stmt.get.get(key) as Row | undefined;
-      if (row === undefined) throw notFound(key);
+      if (row === undefined) throw objectNotFound(key);
       const start = row.data + Math.min(range?.start ?? 0, row.len);
       const end = row.data + Math.min(range?.end ?? row.len, row.len);
       try {
@@ -270,7 +270,7 @@ export class PackObjectStore implements ObjectStore {
             },
           );
         }
-        throw wrap(e, "get", key);
+        throw unavailable(e, "get", key);
       }
     }
   }
@@ -345,7 +345,7 @@ export class PackObjectStore implements ObjectStore {
       if (this.durable) await this.syncUpTo(pack, pack.written);
       indexed(pack.id, pos, pos + header.length);
     } catch (e) {
-      throw wrap(e, "put", key);
+      throw unavailable(e, "put", key);
     } finally {
       pack.inflight--;
       if (pack.retired && pack.inflight === 0) this.release(pack);
@@ -430,7 +430,7 @@ export class PackObjectStore implements ObjectStore {
   private async openPack(previous: ActivePack | undefined): Promise<ActivePack> {
     const id = this.nextPackId++;
     const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
-      throw wrap(e, "put", packName(id));
+      throw unavailable(e, "put", packName(id));
     });
     try {
       // its row first: a pack file without one is read from the start when the store opens
@@ -441,7 +441,7 @@ export class PackObjectStore implements ObjectStore {
       if (this.durable) await this.sync.dir(this.root);
     } catch (e) {
       await handle.close().catch(() => {});
-      throw wrap(e, "put", packName(id));
+      throw unavailable(e, "put", packName(id));
     }
     if (previous && !previous.retired) {
       previous.retired = true;
@@ -502,7 +502,7 @@ export class PackObjectStore implements ObjectStore {
       try {
         body = await this.readPack(packId, r.data, r.data + r.len);
       } catch (e) {
-        throw wrap(e, "reclaim", r.key);
+        throw unavailable(e, "reclaim", r.key);
       }
       const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, packId, r.pos);
       // the row follows only if it still points here: a delete or an overwrite meanwhile wins
@@ -523,7 +523,7 @@ export class PackObjectStore implements ObjectStore {
     try {
       await unlink(join(this.root, packName(packId)));
     } catch (e) {
-      if (errnoOf(e) !== "ENOENT") throw wrap(e, "delete", packName(packId));
+      if (errnoOf(e) !== "ENOENT") throw unavailable(e, "delete", packName(packId));
     }
     // the unlink is durable before the row goes: a pack file without a row would be read again from its start
     if (this.durable) await this.sync.dir(this.root);
@@ -555,7 +555,7 @@ export class PackObjectStore implements ObjectStore {
     try {
       this.db.transaction(fn)();
     } catch (e) {
-      throw wrap(e, "index", "");
+      throw unavailable(e, "index", "");
     }
   }
 
@@ -579,7 +579,7 @@ export class PackObjectStore implements ObjectStore {
     try {
       this.db.pragma("wal_checkpoint(FULL)");
     } catch (e) {
-      throw wrap(e, "index", "");
+      throw unavailable(e, "index", "");
     }
   }
 
@@ -706,48 +706,10 @@ function checkKey(key: string): Uint8Array {
   return bytes;
 }
 
-function validateRange(range: ObjectRange): void {
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new InvalidArgumentError("range", `invalid range [${start}, ${end}): need 0 <= start <= end`);
-  }
-}
-
 /** A put that never reached the disk because an earlier one in its pack failed: safe to try again. */
 function retryElsewhere(cause: unknown): StrataError {
   return new StrataError("UNAVAILABLE", "an earlier write to this pack failed; the next put goes to a new pack", {
     retriable: true,
     cause,
   });
-}
-
-function notFound(key: string): StrataError {
-  return new StrataError("OBJECT_NOT_FOUND", `object ${JSON.stringify(key)} not found`, { details: { key } });
-}
-
-function wrap(e: unknown, op: string, key: string): StrataError {
-  if (e instanceof StrataError) return e;
-  // out of descriptors or a busy file clears up by itself; a full or failing disk does not
-  const code = errnoOf(e);
-  const retriable = code === "EMFILE" || code === "ENFILE" || code === "EAGAIN" || code === "EBUSY";
-  return new StrataError("UNAVAILABLE", `object store ${op} ${JSON.stringify(key)} failed: ${(e as Error).message}`, {
-    retriable,
-    cause: e,
-  });
-}
-
-/** Reads exactly [start, end) with positional reads. */
-async function readRange(handle: FileHandle, start: number, end: number): Promise<Uint8Array> {
-  const length = Math.max(0, end - start);
-  // not from the shared pool: callers may hold on to the bytes (and their .buffer) indefinitely
-  const buffer = Buffer.allocUnsafeSlow(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
-    if (bytesRead === 0) {
-      throw new StrataError("CORRUPT_DATA", `pack shorter than its index says (${filled} of ${length} bytes)`);
-    }
-    filled += bytesRead;
-  }
-  return buffer;
 }
