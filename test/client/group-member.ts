@@ -16,7 +16,8 @@ const line = (s: string): void => {
 const strata = new Strata({ url });
 const consumer = strata.consumer({
   groupId: group,
-  sessionTimeoutMs: 3000,
+  // long enough that a member stalled by a loaded machine keeps its lease: the kill test counts duplicates exactly
+  sessionTimeoutMs: 6000,
   autoCommitIntervalMs: 150,
   autoOffsetReset: "earliest",
   maxWaitMs: 200,
