@@ -1,0 +1,93 @@
+/**
+ * Power-cut images harsher than pack-review/crash-workload.ts takes: at every file AND directory sync, each pack
+ * file is cut back to the length its last completed fdatasync covered (what a power cut may leave of unsynced
+ * appends), and the index is the one as of its last durable point (the end of a FULL commit or of a
+ * wal_checkpoint(FULL)). The workload churns small packs so deletes keep reclaiming (move records, removals).
+ */
+import { cpSync, readdirSync, readlinkSync, truncateSync } from "node:fs";
+import { join } from "node:path";
+import { osSync, type SyncHooks } from "../../../lib/storage/fsync.js";
+import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
+import { type CrashImage, prng } from "../pack-review/crash-workload.js";
+import { bodyOf, removeRoot, tempRoot } from "../pack-review/helpers.js";
+
+function copyIndex(from: string, to: string): void {
+  for (const n of readdirSync(from)) if (n.startsWith(INDEX_FILE)) cpSync(join(from, n), join(to, n));
+}
+
+export async function runPowerWorkload(options: { seed: number; ops: number; packBytes: number }) {
+  const root = tempRoot();
+  const temp: string[] = [root];
+  const random = prng(options.seed);
+  const present = new Map<string, Uint8Array>();
+  const gone = new Set<string>();
+  const bodies = new Map<string, Uint8Array>();
+  const images: CrashImage[] = [];
+  /** pack file name -> bytes covered by its last completed fdatasync */
+  const synced = new Map<string, number>();
+  let barriers = 0;
+  let durableIndex = tempRoot();
+  temp.push(durableIndex);
+  const image = () => {
+    const dir = tempRoot();
+    temp.push(dir);
+    for (const n of readdirSync(root)) {
+      if (!n.endsWith(".pack")) continue;
+      cpSync(join(root, n), join(dir, n));
+      truncateSync(join(dir, n), synced.get(n) ?? 0);
+    }
+    copyIndex(durableIndex, dir);
+    images.push({ dir, present: new Map(present), gone: new Set(gone) });
+  };
+  const sync: SyncHooks = {
+    file: async (handle) => {
+      image();
+      const name = readlinkSync(`/proc/self/fd/${handle.fd}`).split("/").pop()!;
+      const size = (await handle.stat()).size;
+      await osSync.file(handle);
+      synced.set(name, Math.max(synced.get(name) ?? 0, size));
+    },
+    dir: async (path) => {
+      image();
+      await osSync.dir(path);
+    },
+  };
+  const store = await PackObjectStore.open({ root, packBytes: options.packBytes, sync });
+  copyIndex(root, durableIndex);
+  const db = (store as unknown as { db: { pragma: (s: string) => unknown } }).db;
+  const pragma = db.pragma.bind(db);
+  db.pragma = (s: string) => {
+    const out = pragma(s);
+    if (s === "wal_checkpoint(FULL)") barriers++;
+    if (s === "synchronous = NORMAL" || s === "wal_checkpoint(FULL)") {
+      durableIndex = tempRoot();
+      temp.push(durableIndex);
+      copyIndex(root, durableIndex);
+    }
+    return out;
+  };
+  let next = 0;
+  const oneOp = async () => {
+    const live = [...present.keys()];
+    if (live.length > 0 && random() < 0.45) {
+      const key = live[Math.floor(random() * live.length)]!;
+      present.delete(key);
+      await store.delete(key);
+      gone.add(key);
+      return;
+    }
+    const key = `o/${String(next).padStart(4, "0")}`;
+    const body = bodyOf(next++, 20 + Math.floor(random() * options.packBytes * 0.3));
+    bodies.set(key, body);
+    await store.put(key, body);
+    present.set(key, body);
+  };
+  for (let done = 0; done < options.ops; ) {
+    const width = 1 + Math.floor(random() * 3);
+    await Promise.all(Array.from({ length: width }, oneOp));
+    done += width;
+  }
+  await store.close();
+  // barriers: reclaims that got as far as making their moves durable
+  return { images, bodies, barriers, cleanup: async () => void (await Promise.all(temp.map(removeRoot))) };
+}
