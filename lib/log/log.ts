@@ -301,8 +301,12 @@ export class Log implements LogService {
     const seen = new Set<number>();
     const plans: PartitionPlan[] = [];
     const planned: PlannedPartition[] = [];
+    // One private copy of every partition's bytes, which is also the object: what is checked is what is stored,
+    // even if the caller reuses its buffers before this settles.
+    const object = concatInput(input);
     for (let k = 0; k < input.length; k++) {
-      const { partition, bytes } = input[k]!;
+      const partition = input[k]!.partition;
+      const bytes = object.parts[k]!;
       const field = `batches[${k}]`;
       await this.topics.partition(topicName, partition, `${field}.partition`);
       if (seen.has(partition))
@@ -322,11 +326,17 @@ export class Log implements LogService {
           { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence },
           "producer",
         );
-        if (batchProducer && batchProducer.producerId !== given.producerId) {
+        // The stored batch is what readers see: its header must say what the ledger is told.
+        if (!batchProducer) {
           throw new InvalidArgumentError(
-            "producerId",
-            `producerId ${given.producerId} differs from the batch header's ${batchProducer.producerId}`,
+            `${field}.producerId`,
+            "an idempotent produce needs the producer in the batch header (producerId -1 names none)",
           );
+        }
+        for (const k of ["producerId", "producerEpoch", "baseSequence"] as const) {
+          if (batchProducer[k] !== given[k]) {
+            throw new InvalidArgumentError(k, `${k} ${given[k]} differs from the batch header's ${batchProducer[k]}`);
+          }
         }
         batchProducer = given;
       }
@@ -342,8 +352,12 @@ export class Log implements LogService {
       planned.push(batches);
     }
     // CRCs and records are checked while the object is written: nothing commits unless they pass
-    const outcomes = await this.commitPlans(topic, plans, rules.logAppendTime ? now : undefined, () =>
-      checkBatchesDeeply(planned, rules, now),
+    const outcomes = await this.commitPlans(
+      topic,
+      plans,
+      rules.logAppendTime ? now : undefined,
+      () => checkBatchesDeeply(planned, rules, now),
+      object.body,
     );
     let failed = 0;
     const results: ProduceOutcome[] = outcomes.map((o, k) => {
@@ -362,21 +376,20 @@ export class Log implements LogService {
     plans: PartitionPlan[],
     appendTime: number | undefined,
     validate?: () => Promise<void>,
+    /** the plans' bytes, already laid out back to back in one buffer this call owns */
+    laidOut?: Uint8Array,
   ): Promise<({ base: number } | { error: StrataError })[]> {
     const positions: number[] = [];
-    let body: Uint8Array;
-    if (plans.length === 1) {
-      // one partition: its bytes are the object (the store copies or writes them before put resolves)
-      body = plans[0]!.bytes;
-      positions.push(0);
-    } else {
-      body = new Uint8Array(plans.reduce((n, p) => n + p.bytes.length, 0));
-      let at = 0;
-      for (const p of plans) {
-        positions.push(at);
-        body.set(p.bytes, at);
-        at += p.bytes.length;
-      }
+    let at = 0;
+    for (const p of plans) {
+      positions.push(at);
+      at += p.bytes.length;
+    }
+    // one encoded partition is the object as it is (the plans' bytes are this call's own)
+    let body = laidOut ?? (plans.length === 1 ? plans[0]!.bytes : undefined);
+    if (body === undefined) {
+      body = new Uint8Array(at);
+      plans.forEach((p, k) => body!.set(p.bytes, positions[k]!));
     }
     const written = this.clock.now();
     const object = incomingObjectKey(topic.id, written, `${written.toString(36)}-${randomBytes(10).toString("hex")}`);
@@ -617,6 +630,26 @@ export class Log implements LogService {
     await this.deps.ledger.close?.();
     await this.deps.store.close?.();
   }
+}
+
+/** The partitions' bytes copied back to back into one buffer, and each one's view of it. */
+function concatInput(input: PartitionBatches[]): { body: Uint8Array; parts: Uint8Array[] } {
+  let total = 0;
+  input.forEach((entry, k) => {
+    if (!(entry?.bytes instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`batches[${k}].bytes`, "batch bytes must be a Uint8Array");
+    }
+    total += entry.bytes.length;
+  });
+  const body = new Uint8Array(total);
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const { bytes } of input) {
+    body.set(bytes, at);
+    parts.push(body.subarray(at, at + bytes.length));
+    at += bytes.length;
+  }
+  return { body, parts };
 }
 
 /**

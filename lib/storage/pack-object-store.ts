@@ -175,8 +175,8 @@ export class PackObjectStore implements ObjectStore {
   private nextPackId: number;
   /** packs with an open handle: the current one, and retired ones whose appends are still finishing */
   private readonly openPacks = new Map<number, ActivePack>();
-  /** packs whose emptiness is being looked at (value: look again when done) */
-  private readonly settling = new Map<number, boolean>();
+  /** packs whose emptiness is being looked at: callers meanwhile ask for another look and wait for it */
+  private readonly settling = new Map<number, { again: boolean; done: Promise<void> }>();
   private closed = false;
 
   private constructor(options: PackObjectStoreOptions, db: Database.Database, nextPackId: number) {
@@ -413,17 +413,24 @@ export class PackObjectStore implements ObjectStore {
         continue;
       }
       const current = this.active;
-      if (current && current.failed === undefined && (current.size === 0 || current.size + bytes <= this.packBytes)) {
+      const fits = current !== undefined && (current.size === 0 || current.size + bytes <= this.packBytes);
+      if (current && fits && current.failed === undefined && !current.retired) {
         // checked and reserved in one step: no other append can slip in between
         const pos = current.size;
         current.size += bytes;
         current.inflight++;
         return { pack: current, pos };
       }
-      this.opening = this.openPack(current).finally(() => {
-        this.opening = undefined;
-      });
-      this.active = await this.opening;
+      // the new pack is current before anyone can see the opening finished
+      this.opening = this.openPack(current)
+        .then((pack) => {
+          this.active = pack;
+          return pack;
+        })
+        .finally(() => {
+          this.opening = undefined;
+        });
+      await this.opening;
     }
   }
 
@@ -472,26 +479,31 @@ export class PackObjectStore implements ObjectStore {
    */
   private async afterRemoval(packId: number): Promise<void> {
     if (this.closed || this.openPacks.has(packId)) return;
-    if (this.settling.has(packId)) {
-      this.settling.set(packId, true);
-      return;
+    const running = this.settling.get(packId);
+    if (running) {
+      running.again = true;
+      return running.done;
     }
-    this.settling.set(packId, false);
-    try {
-      do {
-        this.settling.set(packId, false);
-        if (this.closed || this.openPacks.has(packId)) return;
-        const live = this.stmt.packLive.get(packId) as { n: number; bytes: number };
-        if (live.n === 0) {
-          await this.removePack(packId);
-          return;
-        }
-        const size = await fileSize(join(this.root, packName(packId)));
-        if (size !== undefined && live.bytes < size * RECLAIM_BELOW) await this.reclaim(packId);
-      } while (this.settling.get(packId) === true);
-    } finally {
-      this.settling.delete(packId);
-    }
+    const state = { again: false, done: Promise.resolve() };
+    this.settling.set(packId, state);
+    state.done = (async () => {
+      try {
+        do {
+          state.again = false;
+          if (this.closed || this.openPacks.has(packId)) return;
+          const live = this.stmt.packLive.get(packId) as { n: number; bytes: number };
+          if (live.n === 0) {
+            await this.removePack(packId);
+            return;
+          }
+          const size = await fileSize(join(this.root, packName(packId)));
+          if (size !== undefined && live.bytes < size * RECLAIM_BELOW) await this.reclaim(packId);
+        } while (state.again);
+      } finally {
+        this.settling.delete(packId);
+      }
+    })();
+    return state.done;
   }
 
   /** Moves every live object out of a pack, then removes it. */

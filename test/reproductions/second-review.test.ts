@@ -213,7 +213,7 @@ describe("PackObjectStore", () => {
     });
   }
 
-  it.fails("BUG: a put starting while a rollover finishes goes to the retired pack and fails (file closed)", async () => {
+  it("FIXED: a put starting while a rollover finishes goes to the retired pack and fails (file closed)", async () => {
     const store = await PackObjectStore.open({ root, packBytes: 1000 });
     await store.put("a", bodyOf(1, 800));
     const st = internals(store);
@@ -235,7 +235,10 @@ describe("PackObjectStore", () => {
     expect(outcome).toBe("ok"); // today: UNAVAILABLE, retriable=false, "file closed"
   });
 
-  it.fails("BUG: after a power cut, a torn overwrite replaces the acknowledged value with garbage", async () => {
+  // Known limitation (docs/FORMAT.md): record data has no checksum of its own, so a put that was never
+  // acknowledged can be read back torn after a power cut. Strata never overwrites a key and never reads an
+  // unreferenced object, so only such orphans can be torn. A data CRC in the record would close it.
+  it.fails("LIMITATION: after a power cut, a torn overwrite replaces the acknowledged value with garbage", async () => {
     let image: string | undefined;
     let armed = false;
     const store = await PackObjectStore.open({
@@ -395,7 +398,7 @@ describe("binary produce", () => {
     expect(fetched.records.map((r) => new TextDecoder().decode(r.key!))).toEqual(["k0", "k1", "k2"]);
   });
 
-  it.fails("BUG: a buffer changed while the produce is pending is committed unchecked; fetch then fails", async () => {
+  it("FIXED: a buffer changed while the produce is pending is committed unchecked; fetch then fails", async () => {
     await log.createTopic("t", 1);
     const slowLog = createLog({ ledger: storage.ledger, store: slowStore() });
     const bytes = batchOf(3);
@@ -408,7 +411,7 @@ describe("binary produce", () => {
     expect(produced === "ok" ? fetched : "ok").toBe("ok");
   });
 
-  it.fails("BUG: an explicit producer whose epoch and sequence differ from the batch header's is accepted", async () => {
+  it("FIXED: an explicit producer whose epoch and sequence differ from the batch header's is accepted", async () => {
     await log.createTopic("t", 1);
     const p = await log.registerProducer();
     const bytes = batchOf(3, { producerId: p.producerId, producerEpoch: 7, baseSequence: 50 });
