@@ -189,7 +189,7 @@ export function openApiDocument(limits: Limits) {
           operationId: "produceToPartition",
           description:
             "JSON records pinned to the partition, or RecordBatch v2 batches (binary). Binary idempotent produce: " +
-            "producerId, producerEpoch and baseSequence as query parameters.",
+            "producerId, producerEpoch and baseSequence as query parameters, equal to the batch header's.",
           parameters: [
             query("producerId", { type: "integer", minimum: 0 }, "binary idempotent produce"),
             query("producerEpoch", { type: "integer", minimum: 0 }, "binary idempotent produce"),
