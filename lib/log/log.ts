@@ -641,7 +641,8 @@ function concatInput(input: PartitionBatches[]): { body: Uint8Array; parts: Uint
     }
     total += entry.bytes.length;
   });
-  const body = new Uint8Array(total);
+  // every byte is overwritten below: no zero fill (a quarter of the copy's cost), and not from the shared pool
+  const body: Uint8Array = Buffer.allocUnsafeSlow(total);
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const { bytes } of input) {
