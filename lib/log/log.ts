@@ -389,7 +389,7 @@ export class Log implements LogService {
     let body = laidOut ?? (plans.length === 1 ? plans[0]!.bytes : undefined);
     if (body === undefined) {
       body = new Uint8Array(at);
-      plans.forEach((p, k) => body!.set(p.bytes, positions[k]!));
+      for (const [k, p] of plans.entries()) body.set(p.bytes, positions[k]!);
     }
     const written = this.clock.now();
     const object = incomingObjectKey(topic.id, written, `${written.toString(36)}-${randomBytes(10).toString("hex")}`);
