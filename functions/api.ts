@@ -8,6 +8,7 @@
 import { handle } from "hono/aws-lambda";
 import { createApp } from "../lib/api/app.js";
 import { GroupCoordinator } from "../lib/groups/coordinator.js";
+import { parseTopicDefaults } from "../lib/log/config.js";
 import { createLog } from "../lib/log/log.js";
 import { recordsAdmin } from "../lib/maintenance/delete-records.js";
 import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
@@ -20,7 +21,9 @@ let built: ApiHandler | undefined;
 
 function build(): ApiHandler {
   const { store, ledger } = awsStorageFromEnv(process.env);
-  const log = createLog({ store, ledger, options: { metrics } });
+  // the stack's topicDefaults prop; a bad value fails the first request with an error naming the key
+  const topicDefaults = parseTopicDefaults(process.env.STRATA_TOPIC_DEFAULTS);
+  const log = createLog({ store, ledger, options: { metrics, topicDefaults } });
   // The coordinator keeps no state between calls (every decision is a conditional write on the group's item),
   // so one per container is enough and any number of containers may serve one group.
   const groups = new GroupCoordinator({ ledger, topics: log, clock: systemClock });

@@ -92,16 +92,49 @@ export function normalizeOverrides(input: Record<string, unknown> | undefined): 
   return out;
 }
 
-/** Applies an update (null resets a key) to stored overrides. */
-export function applyConfigUpdate(current: TopicConfig, update: Record<string, unknown>): TopicConfig {
+/**
+ * Applies an update to stored overrides. null resets a key to the deployment's default for it (`defaults`, as a
+ * Kafka topic override removed falls back to the broker's setting), else to Kafka's.
+ */
+export function applyConfigUpdate(
+  current: TopicConfig,
+  update: Record<string, unknown>,
+  defaults: TopicConfig = {},
+): TopicConfig {
   const next: TopicConfig = { ...current };
   for (const [key, raw] of Object.entries(update)) {
     if (raw === null) {
       if (!configSpec(key)) throw new InvalidArgumentError(`config.${key}`, `unknown config key "${key}"`);
-      delete next[key];
+      if (Object.hasOwn(defaults, key)) next[key] = defaults[key]!;
+      else delete next[key];
     } else next[key] = normalizeValue(key, raw);
   }
   return next;
+}
+
+/**
+ * The deployment's topic defaults (STRATA_TOPIC_DEFAULTS: a JSON object of Kafka keys), validated like a topic's
+ * config. A new topic starts from them; what it is created with wins. Bad input names the variable and the key.
+ * @example parseTopicDefaults('{"retention.ms": "86400000"}') // { "retention.ms": "86400000" }
+ */
+export function parseTopicDefaults(json: string | undefined, source = "STRATA_TOPIC_DEFAULTS"): TopicConfig {
+  if (json === undefined || json.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (e) {
+    throw new InvalidArgumentError(source, `${source} is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError(source, `${source} must be a JSON object of topic config keys`);
+  }
+  try {
+    return normalizeOverrides(parsed as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError)
+      throw new InvalidArgumentError(`${source}.${e.field.replace(/^config\./, "")}`, e.message);
+    throw e;
+  }
 }
 
 export function effectiveConfig(overrides: TopicConfig): TopicConfig {

@@ -14,6 +14,7 @@ import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
 import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
 import { incomingObjectKey, producerClaimKey, transactionalIdKey } from "./keys.js";
@@ -46,6 +47,8 @@ export interface LogOptions {
   pollIntervalMs?: number;
   /** producer.id.expiration.ms */
   producerExpirationMs?: number;
+  /** the deployment's topic defaults (Kafka keys): a new topic starts from them (see parseTopicDefaults) */
+  topicDefaults?: Record<string, string | number>;
   sequencer?: SequencerOptions;
   /** where produce/fetch counts and commit conflicts go (CloudWatch EMF in Lambda); default: nowhere */
   metrics?: Metrics;
@@ -89,7 +92,7 @@ export class Log implements LogService {
   private readonly sequencer: Sequencer;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly opts: Required<Omit<LogOptions, "sequencer" | "metrics">>;
+  private readonly opts: Required<Omit<LogOptions, "sequencer" | "metrics" | "topicDefaults">>;
   private readonly metrics: Metrics;
 
   constructor(private readonly deps: LogDeps) {
@@ -103,7 +106,7 @@ export class Log implements LogService {
       producerExpirationMs: o.producerExpirationMs ?? PRODUCER_EXPIRATION_MS,
     };
     this.metrics = o.metrics ?? noMetrics;
-    this.topics = new Topics(deps.ledger, this.clock, this.opts.topicCacheMs);
+    this.topics = new Topics(deps.ledger, this.clock, this.opts.topicCacheMs, normalizeOverrides(o.topicDefaults));
     this.reader = new Reader(deps.ledger, deps.store);
     this.sequencer = new Sequencer(deps.ledger, this.clock, this.random, {
       ...o.sequencer,

@@ -13,7 +13,7 @@ import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp 
 import { applyConfigUpdate, effectiveConfig, normalizeOverrides } from "./config.js";
 import { headFromAttrs, type PartitionHead, type TopicRecord, topicFromItem } from "./entries.js";
 import { headKey, topicKey } from "./keys.js";
-import type { PartitionState, TopicDescription } from "./types.js";
+import type { PartitionState, TopicConfig, TopicDescription } from "./types.js";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 /** Kafka's own bound is far higher; this keeps describe and delete within a sensible number of requests. */
@@ -69,6 +69,8 @@ export class Topics {
     private readonly clock: Clock,
     /** how long data-path metadata may be cached (at most 10 s, per the design) */
     private readonly cacheMs = 5_000,
+    /** the deployment's topic defaults: a new topic's config starts from them */
+    private readonly defaults: TopicConfig = {},
   ) {}
 
   /** Reads the topic; active topics only. */
@@ -110,7 +112,7 @@ export class Topics {
   async create(name: string, partitions: number, config?: Record<string, unknown>): Promise<TopicRecord> {
     validateTopicName(name);
     validatePartitionCount(partitions);
-    const overrides = normalizeOverrides(config);
+    const overrides = { ...this.defaults, ...normalizeOverrides(config) };
     const existing = await this.ledger.get(topicKey(name));
     if (existing) await this.clearLeftover(topicFromItem(existing));
 
@@ -211,7 +213,7 @@ export class Topics {
     update: { partitions?: number; config?: Record<string, string | number | null> },
   ): Promise<TopicRecord> {
     const topic = await this.load(name);
-    const config = update.config ? applyConfigUpdate(topic.config, update.config) : topic.config;
+    const config = update.config ? applyConfigUpdate(topic.config, update.config, this.defaults) : topic.config;
     let partitions = topic.partitions;
     if (update.partitions !== undefined) {
       partitions = validatePartitionCount(update.partitions);

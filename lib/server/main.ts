@@ -3,6 +3,7 @@
  * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws),
  * STRATA_FSYNC (always | never), STRATA_MAINTENANCE_INTERVAL_MS (60000; 0 turns maintenance off).
  */
+import { parseTopicDefaults } from "../log/config.js";
 import { parseFsyncPolicy } from "../storage/fsync.js";
 import { type Backend, startServer } from "./server.js";
 
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   const dataDir = process.env.STRATA_DATA_DIR || "./.strata";
   const fsync = parseFsyncPolicy(process.env.STRATA_FSYNC);
   const maintenanceIntervalMs = Number(process.env.STRATA_MAINTENANCE_INTERVAL_MS || "60000");
+  const topicDefaults = parseTopicDefaults(process.env.STRATA_TOPIC_DEFAULTS);
   const server = await startServer({
+    topicDefaults,
     host: process.env.HOST || "127.0.0.1",
     port,
     dataDir,

@@ -41,6 +41,8 @@ export interface ServerOptions {
   closeGraceMs?: number;
   /** maintenance (retention, merging, compaction, sweep) every this many ms; 0 turns it off; default 60000 */
   maintenanceIntervalMs?: number;
+  /** topic config a new topic starts from (STRATA_TOPIC_DEFAULTS); default none (Kafka's defaults) */
+  topicDefaults?: Record<string, string | number>;
   /** the group coordinator's clock (leases, commit times); default the system clock; tests pass a ManualClock */
   clock?: Clock;
 }
@@ -84,7 +86,11 @@ export async function openStorage(options: ServerOptions): Promise<OpenedStorage
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const storage = await openStorage(options);
-  const log = createLog({ ledger: storage.ledger, store: storage.store });
+  const log = createLog({
+    ledger: storage.ledger,
+    store: storage.store,
+    options: { topicDefaults: options.topicDefaults ?? {} },
+  });
   // Stateless over the ledger, like the log: a second server (or a Lambda) on the same storage agrees with it.
   const groups = new GroupCoordinator({ ledger: storage.ledger, topics: log, clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;

@@ -23,9 +23,14 @@ let aws: AwsTestStorage;
 let handler: Handler;
 
 beforeAll(async () => {
+  // what the stack's topicDefaults prop sets: read when the function builds its log
+  process.env.STRATA_TOPIC_DEFAULTS = JSON.stringify({ "retention.ms": "7200000" });
   ({ aws, handler } = await apiHandlerOnEmulators<Handler>());
 });
-afterAll(async () => aws?.cleanup());
+afterAll(async () => {
+  delete process.env.STRATA_TOPIC_DEFAULTS;
+  await aws?.cleanup();
+});
 
 /** An event as a client's request reaches the function: over https, with its user agent and content type. */
 function apiEvent(
@@ -61,6 +66,7 @@ describe("the Lambda handler on S3 + DynamoDB (emulators)", () => {
     );
     expect(created.statusCode, created.body).toBe(201);
     expect(json(created)).toMatchObject({ name: "lambda-orders" });
+    expect(json(created).config["retention.ms"]).toBe("7200000"); // STRATA_TOPIC_DEFAULTS
 
     const produced = await invoke(
       apiEvent("POST", "/v1/topics/lambda-orders/records", {
