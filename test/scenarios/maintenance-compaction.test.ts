@@ -4,6 +4,7 @@
  * tombstones live for delete.retention.ms, the lag window, settling and the dirty ratio gate the work, a crash
  * before or after any storage call of a run is repaired by the next run, and produce/fetch run alongside.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeRecordBatch, splitBatches } from "../../lib/format/record-batch.js";
 import { headKey } from "../../lib/log/keys.js";
@@ -402,4 +403,46 @@ describe.each(backends)("compaction on $name", (backend) => {
       .map(([offset, r]) => ({ offset, key: r.key, value: r.value, timestamp: 0 }));
     expect(view(all.records.slice(0, -1))).toEqual(view(latestPerKey(model)));
   });
+
+  it("model (fast-check): any produce history with compaction runs in between ends as the latest record per key", async () => {
+    const record = fc.tuple(fc.constantFrom("a", "b", "c", "d"), fc.option(fc.string({ maxLength: 6 }), { nil: null }));
+    const step = fc.record({ batch: fc.array(record, { minLength: 1, maxLength: 4 }), compactAfter: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 2, maxLength: 10 }), async (steps) => {
+        // tombstones kept (they are the latest record of their key here); every entry cleanable once settled
+        const { name, job } = await topic("model", {
+          "delete.retention.ms": 10 * 365 * 86_400_000,
+          "min.cleanable.dirty.ratio": 0,
+        });
+        const produced: Seen[] = [];
+        let lastBatch: Seen[] = [];
+        for (const { batch, compactAfter } of steps) {
+          const before = produced.length;
+          await produce(name, batch, produced);
+          lastBatch = produced.slice(before);
+          clock.advance(1_000);
+          if (compactAfter) {
+            clock.advance(SETTLE);
+            await run(job);
+          }
+        }
+        clock.advance(SETTLE);
+        await run(job);
+        await run(job);
+        // The last entry is never compacted (Kafka's active segment); everything before it keeps the latest
+        // record of each key, judged within that range.
+        const cleanable = produced.slice(0, produced.length - lastBatch.length);
+        const want = [...latestPerKey(cleanable), ...lastBatch];
+        const got = await readAll(log, name, 0, 3);
+        expect(view(got.records)).toEqual(view(want));
+        expect(got.highWatermark).toBe(produced.length);
+        // a consumer at any offset reads on from the next kept record
+        for (let offset = 0; offset < produced.length; offset++) {
+          const r = await log.fetch(name, 0, { offset, maxRecords: 1 });
+          expect(r.records.map((x) => x.offset)).toEqual([want.find((x) => x.offset >= offset)!.offset]);
+        }
+      }),
+      { numRuns: backend.name === "embedded" ? 25 : 6 },
+    );
+  }, 120_000);
 });
