@@ -59,8 +59,12 @@ import {
   checkTopics,
 } from "./validate.js";
 
-/** What the coordinator needs from the log: topic ids, partition ranges, and offsets by time. */
-export type TopicCatalog = Pick<LogService, "describeTopic" | "fetch">;
+/**
+ * What the coordinator needs from the log: topic ids, partition ranges, and offsets by time. topicMetadata (one read)
+ * serves joins and heartbeats where it is offered; describeTopic (one read per partition as well) is for commits,
+ * which check offsets against high watermarks.
+ */
+export type TopicCatalog = Pick<LogService, "describeTopic" | "fetch"> & Partial<Pick<LogService, "topicMetadata">>;
 
 export interface GroupCoordinatorDeps {
   ledger: Ledger;
@@ -530,10 +534,24 @@ export class GroupCoordinator {
   private async view(view: TopicView, topics: string[]): Promise<TopicView> {
     for (const t of topics) {
       if (view.has(t)) continue;
-      const d = await this.describeOrNull(t);
-      view.set(t, d ? { id: d.id, partitions: d.partitions.length } : null);
+      view.set(t, await this.metadataOrNull(t));
     }
     return view;
+  }
+
+  /** A topic's id and partition count, or null if it does not exist: heartbeats need no partition heads. */
+  private async metadataOrNull(topic: string): Promise<{ id: string; partitions: number } | null> {
+    if (!this.topics.topicMetadata) {
+      const d = await this.describeOrNull(topic);
+      return d ? { id: d.id, partitions: d.partitions.length } : null;
+    }
+    try {
+      const m = await this.topics.topicMetadata(topic);
+      return { id: m.id, partitions: m.partitions };
+    } catch (e) {
+      if (isStrataError(e) && e.code === "TOPIC_NOT_FOUND") return null;
+      throw e;
+    }
   }
 
   private newMemberId(): string {

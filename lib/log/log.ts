@@ -22,7 +22,7 @@ import { partitionForKey } from "./partitioner.js";
 import { MAX_SEQUENCE } from "./producers.js";
 import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
 import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
-import type { FetchBatchesResult, LogService, PartitionBatches, TopicUpdate } from "./service.js";
+import type { FetchBatchesResult, LogService, PartitionBatches, TopicMetadata, TopicUpdate } from "./service.js";
 import { mapLimit, Topics } from "./topics.js";
 import type {
   FetchOptions,
@@ -134,6 +134,11 @@ export class Log implements LogService {
 
   describeTopic(name: string): Promise<TopicDescription> {
     return this.topics.describe(name);
+  }
+
+  async topicMetadata(name: string): Promise<TopicMetadata> {
+    const topic = await this.topics.load(name);
+    return { name: topic.name, id: topic.id, partitions: topic.partitions };
   }
 
   async updateTopic(name: string, update: TopicUpdate): Promise<TopicDescription> {

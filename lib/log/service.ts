@@ -34,10 +34,18 @@ export interface FetchBatchesResult {
   logStartOffset: number;
 }
 
+export interface TopicMetadata {
+  name: string;
+  id: string;
+  partitions: number;
+}
+
 export interface LogService {
   createTopic(name: string, partitions: number, config?: Record<string, string | number>): Promise<TopicDescription>;
   listTopics(): Promise<string[]>;
   describeTopic(name: string): Promise<TopicDescription>;
+  /** the topic's id and partition count from its own item: one read, no partition heads (describeTopic reads all) */
+  topicMetadata(name: string): Promise<TopicMetadata>;
   updateTopic(name: string, update: TopicUpdate): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
 
