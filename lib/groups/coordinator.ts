@@ -61,10 +61,11 @@ import {
 
 /**
  * What the coordinator needs from the log: topic ids, partition ranges, and offsets by time. topicMetadata (one read)
- * serves joins and heartbeats where it is offered; describeTopic (one read per partition as well) is for commits,
- * which check offsets against high watermarks.
+ * serves joins and heartbeats where it is offered; commits check offsets against the high watermarks of the
+ * partitions they commit (describePartitions where offered, else describeTopic, which reads every head).
  */
-export type TopicCatalog = Pick<LogService, "describeTopic" | "fetch"> & Partial<Pick<LogService, "topicMetadata">>;
+export type TopicCatalog = Pick<LogService, "describeTopic" | "fetch"> &
+  Partial<Pick<LogService, "topicMetadata" | "describePartitions">>;
 
 export interface GroupCoordinatorDeps {
   ledger: Ledger;
@@ -218,10 +219,10 @@ export class GroupCoordinator {
     checkGroup(group);
     const { memberId, memberEpoch } = checkCommitIdentity(request);
     const offsets = checkCommitOffsets(request.offsets);
-    const described = await this.describeTopics(offsets.map((o) => o.topic));
+    const described = await this.describeCommitted(offsets);
     const puts: WriteOp[] = offsets.map((o, i) => {
       const topic = described.get(o.topic)!;
-      const state = topic.partitions[o.partition];
+      const state = topic.partitions.find((p) => p.partition === o.partition);
       if (!state) {
         throw new StrataError("PARTITION_NOT_FOUND", `topic ${o.topic} has no partition ${o.partition}`, {
           details: { field: `offsets[${i}].partition`, topic: o.topic, partition: o.partition },
@@ -521,6 +522,18 @@ export class GroupCoordinator {
       if (isStrataError(e) && e.code === "TOPIC_NOT_FOUND") return null;
       throw e;
     }
+  }
+
+  /** Each committed topic with the states of the committed partitions (all of them without describePartitions). */
+  private async describeCommitted(
+    offsets: { topic: string; partition: number }[],
+  ): Promise<Map<string, TopicDescription>> {
+    if (!this.topics.describePartitions) return this.describeTopics(offsets.map((o) => o.topic));
+    const byTopic = new Map<string, number[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.partition]);
+    const out = new Map<string, TopicDescription>();
+    for (const [topic, partitions] of byTopic) out.set(topic, await this.topics.describePartitions(topic, partitions));
+    return out;
   }
 
   /** Describes each topic once; a missing topic is the caller's error. */

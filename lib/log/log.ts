@@ -136,6 +136,10 @@ export class Log implements LogService {
     return this.topics.describe(name);
   }
 
+  describePartitions(name: string, partitions: number[]): Promise<TopicDescription> {
+    return this.topics.describePartitions(name, partitions);
+  }
+
   async topicMetadata(name: string): Promise<TopicMetadata> {
     const topic = await this.topics.load(name);
     return { name: topic.name, id: topic.id, partitions: topic.partitions };

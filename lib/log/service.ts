@@ -46,6 +46,8 @@ export interface LogService {
   describeTopic(name: string): Promise<TopicDescription>;
   /** the topic's id and partition count from its own item: one read, no partition heads (describeTopic reads all) */
   topicMetadata(name: string): Promise<TopicMetadata>;
+  /** describeTopic for the given partitions only (one head read each); partitions that do not exist are left out */
+  describePartitions(name: string, partitions: number[]): Promise<TopicDescription>;
   updateTopic(name: string, update: TopicUpdate): Promise<TopicDescription>;
   deleteTopic(name: string): Promise<void>;
 

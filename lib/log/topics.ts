@@ -197,6 +197,18 @@ export class Topics {
     return items.map((item) => headFromAttrs(item?.attrs ?? {}));
   }
 
+  /** describe, reading the heads of the given partitions only (those that do not exist are left out) */
+  async describePartitions(name: string, partitions: number[]): Promise<TopicDescription> {
+    const topic = await this.load(name);
+    const wanted = [...new Set(partitions)].filter((p) => Number.isInteger(p) && p >= 0 && p < topic.partitions);
+    const items = await mapLimit(wanted, 16, (p) => this.ledger.get(headKey(topic.id, p)));
+    const states: PartitionState[] = items.map((item, i) => {
+      const h = headFromAttrs(item?.attrs ?? {});
+      return { partition: wanted[i]!, logStartOffset: h.logStart, highWatermark: h.next };
+    });
+    return { name: topic.name, id: topic.id, partitions: states, config: effectiveConfig(topic.config) };
+  }
+
   async describe(name: string): Promise<TopicDescription> {
     const topic = await this.load(name);
     const heads = await this.heads(topic);

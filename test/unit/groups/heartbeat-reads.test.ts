@@ -47,3 +47,25 @@ it("joins and heartbeats read no partition heads, whatever the partition count",
   expect(headReads(start)).toBe(0);
   expect(heartbeatGets.length).toBeLessThanOrEqual(3);
 });
+
+it("a commit reads the heads of the partitions it commits, not the whole topic's", async () => {
+  await log.createTopic("wide", 64);
+  await log.produce("wide", [{ key: null, value: new Uint8Array(1), partition: 3 }]);
+  const groups = new GroupCoordinator({ ledger, topics: log, clock: new ManualClock() });
+  const before = ledger.calls.length;
+  await groups.commitOffsets("standalone", {
+    offsets: [
+      { topic: "wide", partition: 3, offset: 1 },
+      { topic: "wide", partition: 7, offset: 0 },
+    ],
+  });
+  expect(headReads(before)).toBe(2);
+  const err = await groups
+    .commitOffsets("standalone", { offsets: [{ topic: "wide", partition: 3, offset: 2 }] })
+    .catch((e: unknown) => e);
+  expect((err as { code?: string }).code).toBe("INVALID_ARGUMENT"); // beyond the high watermark
+  const missing = await groups
+    .commitOffsets("standalone", { offsets: [{ topic: "wide", partition: 64, offset: 0 }] })
+    .catch((e: unknown) => e);
+  expect((missing as { code?: string }).code).toBe("PARTITION_NOT_FOUND");
+});
