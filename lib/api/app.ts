@@ -90,6 +90,15 @@ export function createApp(deps: AppDeps): Hono {
     return Number(raw);
   };
 
+  // A parameter given twice (?offset=1&offset=9) has no single meaning: refuse it rather than pick one.
+  app.use(async (c, next) => {
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (values.length > 1)
+        throw new InvalidArgumentError(name, `${name}: given ${values.length} times; give it once`);
+    }
+    await next();
+  });
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(limits)));
 

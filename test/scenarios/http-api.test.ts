@@ -51,6 +51,17 @@ describe("service routes", () => {
     expectProblem(await api.get("/v2/nothing"), 404);
     expectProblem(await api.call("PUT", "/v1/topics"), 404);
   });
+
+  it("a query parameter given twice is a 400 naming it, and reads nothing", async () => {
+    const twice = await newTopic(1);
+    await api.post(`/v1/topics/${twice}/records`, { records: [{ value: "a", partition: 0 }] });
+    const res = await api.get(`/v1/topics/${twice}/partitions/0/records?offset=0&offset=5&maxWaitMs=0`);
+    expectProblem(res, 400);
+    expect(res.body.field).toBe("offset");
+    const once = await api.get(`/v1/topics/${twice}/partitions/0/records?offset=0&maxWaitMs=0`);
+    expect(once.status).toBe(200);
+    expect(once.body.records).toHaveLength(1);
+  });
 });
 
 describe("topics", () => {
