@@ -337,9 +337,7 @@ export class Consumer {
           const st = ready.find((r) => r.topic === result.topic && r.partition === result.partition)!;
           await this.deliver(st.state, st.epoch, result, run);
         }
-        if (this.autoCommit && Date.now() - this.lastCommitAt >= (this.options.autoCommitIntervalMs ?? 5000)) {
-          await this.lock.run(() => this.commit()).catch((e) => this.onCommitError(e));
-        }
+        await this.commitIfDue();
         failures = 0;
       } catch (e) {
         if (this.stopping) break;
@@ -409,6 +407,18 @@ export class Consumer {
   }
 
   /** Hands one partition's records to the handler; a revoked, sought or paused partition's records are dropped. */
+  /** Auto-commit, once autoCommitIntervalMs has passed since the last commit. */
+  private async commitIfDue(): Promise<void> {
+    if (this.autoCommit && Date.now() - this.lastCommitAt >= (this.options.autoCommitIntervalMs ?? 5000)) {
+      await this.lock
+        .run(() => this.commit())
+        .catch((e) => {
+          this.lastCommitAt = Date.now(); // a failing server is asked again after the interval, not per message
+          return this.onCommitError(e);
+        });
+    }
+  }
+
   private async deliver(st: PartitionState, epoch: number, r: FetchedPartition, run: RunOptions): Promise<void> {
     const current = () => !this.stopping && this.owned.get(key(st)) === st && st.epoch === epoch && !st.paused;
     if (r.error) {
@@ -430,6 +440,8 @@ export class Consumer {
           return true;
         });
         if (!done) return;
+        // as kafkajs does: the interval holds within a long batch too, so a crash repeats at most that much work
+        await this.commitIfDue();
       }
     } else if (messages.length > 0) {
       const done = await this.lock.run(async () => {

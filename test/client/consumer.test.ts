@@ -100,6 +100,35 @@ describe("standalone consumer (assign)", () => {
 });
 
 describe("consumer group", () => {
+  it("auto-commits on its interval inside a long batch, as kafkajs does", async () => {
+    await strata.admin().createTopic("long-batch", { partitions: 1 });
+    await produce("long-batch", 60, 1, "lb-");
+    let handled = 0;
+    let committedMidBatch = false;
+    const consumer = strata.consumer({
+      groupId: "g-long-batch",
+      autoOffsetReset: "earliest",
+      autoCommitIntervalMs: 50,
+      maxWaitMs: 100,
+      onCommit: (offsets) => {
+        // a commit while the first fetch's 60 records are still being handled
+        if (handled < 60 && offsets.some((o) => o.offset > 0)) committedMidBatch = true;
+      },
+    });
+    consumer.subscribe({ topics: ["long-batch"] });
+    await consumer.run({
+      eachMessage: async () => {
+        handled++;
+        await new Promise((r) => setTimeout(r, 10));
+      },
+    });
+    await until(() => handled === 60, 20_000, "all 60 handled");
+    await consumer.close();
+    expect(committedMidBatch).toBe(true);
+    const [offset] = await strata.admin().fetchOffsets("g-long-batch");
+    expect(offset?.offset).toBe(60);
+  });
+
   it("rebalances incrementally with callbacks, commits on revoke, and processes each record once", async () => {
     // Prepare
     await strata.admin().createTopic("shared", { partitions: 4 });
