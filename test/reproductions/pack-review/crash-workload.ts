@@ -90,31 +90,60 @@ export async function runCrashWorkload(options: {
       return out;
     };
   }
-  let next = 0;
-  const oneOp = async () => {
-    const live = [...present.keys()];
-    if (live.length > 0 && random() < 0.35) {
-      const key = live[Math.floor(random() * live.length)]!;
-      present.delete(key);
-      await store.delete(key);
-      gone.add(key);
-      return;
-    }
-    const key = `o/${String(next).padStart(4, "0")}`;
-    const body = bodyOf(next++, 20 + Math.floor(random() * options.packBytes * 0.4));
-    bodies.set(key, body);
-    await store.put(key, body);
-    present.set(key, body);
-  };
-  for (let done = 0; done < options.ops; ) {
-    const width = 1 + Math.floor(random() * 4);
-    await Promise.all(Array.from({ length: width }, oneOp));
-    done += width;
-  }
+  await churn(
+    store,
+    random,
+    { ops: options.ops, maxSize: options.packBytes * 0.4, deleteShare: 0.35, maxWidth: 4 },
+    {
+      present,
+      gone,
+      bodies,
+    },
+  );
   await store.close();
   images.push({ dir: snapshot(root), present: new Map(present), gone: new Set(gone) });
   temp.push(images.at(-1)!.dir);
   return { images, bodies, cleanup: async () => void (await Promise.all(temp.map(removeRoot))) };
+}
+
+/** What a workload did: the objects it holds, the ones it deleted, and every body it ever wrote. */
+export interface ChurnModel {
+  present: Map<string, Uint8Array>;
+  gone: Set<string>;
+  bodies: Map<string, Uint8Array>;
+}
+
+/**
+ * Random puts and deletes, a few at a time in parallel, recorded in `model` as they are acknowledged: the
+ * workload both crash tests run (keys o/0000, o/0001, ...; bodies from bodyOf, up to `maxSize` bytes).
+ */
+export async function churn(
+  store: PackObjectStore,
+  random: () => number,
+  options: { ops: number; maxSize: number; deleteShare: number; maxWidth: number },
+  model: ChurnModel,
+): Promise<void> {
+  let next = 0;
+  const oneOp = async () => {
+    const live = [...model.present.keys()];
+    if (live.length > 0 && random() < options.deleteShare) {
+      const key = live[Math.floor(random() * live.length)]!;
+      model.present.delete(key);
+      await store.delete(key);
+      model.gone.add(key);
+      return;
+    }
+    const key = `o/${String(next).padStart(4, "0")}`;
+    const body = bodyOf(next++, 20 + Math.floor(random() * options.maxSize));
+    model.bodies.set(key, body);
+    await store.put(key, body);
+    model.present.set(key, body);
+  };
+  for (let done = 0; done < options.ops; ) {
+    const width = 1 + Math.floor(random() * options.maxWidth);
+    await Promise.all(Array.from({ length: width }, oneOp));
+    done += width;
+  }
 }
 
 /** Reopens a crash image and checks it: acknowledged puts there, byte for byte; acknowledged deletes gone. */

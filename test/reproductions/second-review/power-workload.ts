@@ -8,8 +8,8 @@ import { cpSync, readdirSync, readlinkSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { osSync, type SyncHooks } from "../../../lib/storage/fsync.js";
 import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
-import { type CrashImage, prng } from "../pack-review/crash-workload.js";
-import { bodyOf, removeRoot, tempRoot } from "../pack-review/helpers.js";
+import { type CrashImage, churn, prng } from "../pack-review/crash-workload.js";
+import { removeRoot, tempRoot } from "../pack-review/helpers.js";
 
 function copyIndex(from: string, to: string): void {
   for (const n of readdirSync(from)) if (n.startsWith(INDEX_FILE)) cpSync(join(from, n), join(to, n));
@@ -66,27 +66,16 @@ export async function runPowerWorkload(options: { seed: number; ops: number; pac
     }
     return out;
   };
-  let next = 0;
-  const oneOp = async () => {
-    const live = [...present.keys()];
-    if (live.length > 0 && random() < 0.45) {
-      const key = live[Math.floor(random() * live.length)]!;
-      present.delete(key);
-      await store.delete(key);
-      gone.add(key);
-      return;
-    }
-    const key = `o/${String(next).padStart(4, "0")}`;
-    const body = bodyOf(next++, 20 + Math.floor(random() * options.packBytes * 0.3));
-    bodies.set(key, body);
-    await store.put(key, body);
-    present.set(key, body);
-  };
-  for (let done = 0; done < options.ops; ) {
-    const width = 1 + Math.floor(random() * 3);
-    await Promise.all(Array.from({ length: width }, oneOp));
-    done += width;
-  }
+  await churn(
+    store,
+    random,
+    { ops: options.ops, maxSize: options.packBytes * 0.3, deleteShare: 0.45, maxWidth: 3 },
+    {
+      present,
+      gone,
+      bodies,
+    },
+  );
   await store.close();
   // barriers: reclaims that got as far as making their moves durable
   return { images, bodies, barriers, cleanup: async () => void (await Promise.all(temp.map(removeRoot))) };
