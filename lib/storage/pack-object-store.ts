@@ -262,13 +262,8 @@ export class PackObjectStore implements ObjectStore {
         if (errnoOf(e) === "ENOENT" && attempt < 3) {
           const now = this.stmt.get.get(key) as Row | undefined;
           if (now === undefined || now.pack !== row.pack || now.pos !== row.pos) continue;
-          throw new StrataError(
-            "CORRUPT_DATA",
-            `pack ${packName(row.pack)} holding ${JSON.stringify(key)} is missing`,
-            {
-              cause: e,
-            },
-          );
+          const what = `pack ${packName(row.pack)} holding ${JSON.stringify(key)} is missing`;
+          throw new StrataError("CORRUPT_DATA", what, { cause: e });
         }
         throw unavailable(e, "get", key);
       }
@@ -316,7 +311,6 @@ export class PackObjectStore implements ObjectStore {
 
   // ---- writing ----
 
-  /** Appends one record to the current pack and resolves once it is durable. */
   /**
    * Appends one record and, once it is durable, runs `indexed` (the index change that makes it count). The pack
    * cannot be removed before that: a retired pack is looked at only after its last append got that far.
