@@ -23,6 +23,14 @@ import {
 import { TimestampType } from "../format/types.js";
 import { checkRecordFields, type TopicRules } from "./records.js";
 
+/**
+ * The most a produced batch may decompress to. Every fetch that touches a batch decodes all of it, so one that
+ * inflates to the decoder's 64 MiB ceiling (a 4 MiB gzip body of tiny records: millions of them) would cost every
+ * reader of the partition seconds and hundreds of MB, in a Lambda possibly more than it has: a poison batch.
+ * 16 MiB is 4x the largest body at a compression ratio few real payloads reach.
+ */
+export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;
+
 /** CRC bytes between two turns of the event loop: tens of microseconds */
 const CRC_CHUNK = 64 * 1024;
 
@@ -114,7 +122,10 @@ async function checkCrcInChunks({ bytes, header, where }: PlannedBatch): Promise
 function checkRecords({ bytes, header, where }: PlannedBatch, rules: TopicRules, now: number): void {
   let scanned: ReturnType<typeof scanRecordBatch>;
   try {
-    scanned = scanRecordBatch(bytes, { verifyCrc: false });
+    scanned = scanRecordBatch(bytes, {
+      verifyCrc: false,
+      maxUncompressedBytes: MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES,
+    });
   } catch (e) {
     if (e instanceof FormatError) throw new InvalidArgumentError(where, e.message);
     throw e;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../lib/errors.js";
 import { crc32c } from "../../lib/format/crc32c.js";
 import { BATCH_CRC_START, encodeRecordBatch } from "../../lib/format/record-batch.js";
+import { Compression } from "../../lib/format/types.js";
 import { createLog, type Log } from "../../lib/log/log.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import { expectCode } from "../support/expect.js";
@@ -127,6 +128,27 @@ describe.each(backends)("binary produce on $name", (backend) => {
     const described = await log.describeTopic(topic);
     expect(described.partitions.map((p) => p.highWatermark)).toEqual([0, 0]);
     expect(await incoming()).toEqual(before);
+  });
+
+  it("refuses a batch that decompresses to more than 16 MiB (a poison batch for every reader)", async () => {
+    const topic = topicName("bomb");
+    await log.createTopic(topic, 1, { "max.message.bytes": 4 * 1024 * 1024 });
+    const zeros = new Uint8Array(4 * 1024 * 1024 - 100);
+    const bomb = encodeRecordBatch(
+      Array.from({ length: 5 }, () => ({ key: null, value: zeros, headers: [], timestamp: Date.now() })),
+      { compression: Compression.lz4 },
+    );
+    expect(bomb.length).toBeLessThan(1024 * 1024); // small on the wire
+    const err = await expectCode(log.produceBatches(topic, [{ partition: 0, bytes: bomb }]), "INVALID_ARGUMENT");
+    expect((err.details as { field?: string }).field).toBe("batches[0].batch[0]");
+    expect((await log.describeTopic(topic)).partitions[0]!.highWatermark).toBe(0);
+    // the same records in batches under the limit go in
+    const half = encodeRecordBatch(
+      Array.from({ length: 3 }, () => ({ key: null, value: zeros, headers: [], timestamp: Date.now() })),
+      { compression: Compression.lz4 },
+    );
+    const ok = await log.produceBatches(topic, [{ partition: 0, bytes: half }]);
+    expect(ok.failed).toBe(0);
   });
 
   it("reports a failed write, and a failed check over a failed write", async () => {
