@@ -22,7 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../lib/errors.js";
 import { osSync } from "../../lib/storage/fsync.js";
 import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { checkImage, prng, runCrashWorkload } from "./pack-review/crash-workload.js";
+import { checkImage, concurrentOps, prng, runCrashWorkload } from "./pack-review/crash-workload.js";
 import {
   bodyOf,
   eio,
@@ -243,38 +243,21 @@ describe("concurrency", () => {
     const packBytes = 64 * 1024;
     let store = await PackObjectStore.open({ root, packBytes });
     const model = new Map<string, Uint8Array>();
-    const wrong: string[] = [];
-    let n = 0;
-    for (let round = 0; round < 25; round++) {
-      const ops: Promise<void>[] = [];
-      for (let i = 0; i < 8; i++) {
-        const r = random();
-        const live = [...model.keys()];
-        if (r < 0.5 || live.length === 0) {
-          const key = `t/${String(n).padStart(4, "0")}`;
-          const body = bodyOf(n++, 50 + Math.floor(random() * 3000));
-          ops.push(store.put(key, body).then(() => void model.set(key, body)));
-        } else if (r < 0.75) {
-          const key = live[Math.floor(random() * live.length)]!;
-          model.delete(key);
-          ops.push(store.delete(key));
-        } else {
-          const key = live[Math.floor(random() * live.length)]!;
-          const body = model.get(key)!;
-          ops.push(
-            store.get(key).then(
-              (got) => void (same(got, body) || wrong.push(key)),
-              (e: unknown) => {
-                // only a delete issued meanwhile may take it away
-                if (model.has(key) || (e as StrataError).code !== "OBJECT_NOT_FOUND") wrong.push(`${key}: ${e}`);
-              },
-            ),
-          );
-        }
-        if (random() < 0.1) ops.push(store.list("t/", { limit: 7 }).then(() => {}));
-      }
-      await Promise.all(ops);
-    }
+    const wrong = await concurrentOps(
+      store,
+      random,
+      {
+        rounds: 25,
+        width: 8,
+        putShare: 0.5,
+        deleteShare: 0.75,
+        minSize: 50,
+        sizeRange: 3000,
+        keyOf: (n) => `t/${String(n).padStart(4, "0")}`,
+        list: { prefix: "t/", limit: 7 },
+      },
+      model,
+    );
     const check = async () => {
       const listed = (await store.list("t/", { limit: 10_000 })).objects.map((o) => o.key);
       expect(listed).toEqual([...model.keys()].sort());

@@ -28,7 +28,7 @@ import { createLog, type Log } from "../../lib/log/log.js";
 import { type EmbeddedStorage, openEmbeddedStorage } from "../../lib/storage/data-dir.js";
 import type { ObjectStore } from "../../lib/storage/object-store.js";
 import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { checkImage, prng } from "./pack-review/crash-workload.js";
+import { checkImage, concurrentOps, prng } from "./pack-review/crash-workload.js";
 import {
   bodyOf,
   hookedSync,
@@ -81,35 +81,21 @@ describe("PackObjectStore", () => {
     const random = prng(4);
     const store = await PackObjectStore.open({ root, packBytes: 600 });
     const model = new Map<string, Uint8Array>();
-    const wrong: string[] = [];
-    let n = 0;
-    for (let round = 0; round < 15; round++) {
-      const ops: Promise<unknown>[] = [];
-      for (let i = 0; i < 10; i++) {
-        const r = random();
-        const live = [...model.keys()];
-        if (r < 0.55 || live.length === 0) {
-          const key = `k${n}`;
-          const body = bodyOf(n++, 10 + Math.floor(random() * 400));
-          ops.push(store.put(key, body).then(() => void model.set(key, body)));
-        } else if (r < 0.85) {
-          const key = live[Math.floor(random() * live.length)]!;
-          model.delete(key);
-          ops.push(store.delete(key));
-        } else {
-          const key = live[Math.floor(random() * live.length)]!;
-          const body = model.get(key)!;
-          ops.push(
-            store.get(key).then(
-              (got) => void (same(got, body) || wrong.push(key)),
-              (e: unknown) => void (model.has(key) && wrong.push(`${key}: ${e}`)),
-            ),
-          );
-        }
-        if (random() < 0.1) ops.push(store.list("k", { limit: 3 }));
-      }
-      await Promise.all(ops);
-    }
+    const wrong = await concurrentOps(
+      store,
+      random,
+      {
+        rounds: 15,
+        width: 10,
+        putShare: 0.55,
+        deleteShare: 0.85,
+        minSize: 10,
+        sizeRange: 400,
+        keyOf: (n) => `k${n}`,
+        list: { prefix: "k", limit: 3 },
+      },
+      model,
+    );
     await new Promise((r) => setTimeout(r, 50)); // removals started by release() run detached
     expect(wrong).toEqual([]);
     const st = internals(store);

@@ -146,6 +146,61 @@ export async function churn(
   }
 }
 
+/**
+ * Rounds of concurrent puts, deletes, gets and lists against a live model (`model`: what is acknowledged and not
+ * deleted). Returns the gets that went wrong: wrong bytes, or any failure but OBJECT_NOT_FOUND for a key deleted
+ * meanwhile. Shares: below `putShare` a put, below `deleteShare` a delete, else a get; a list now and then.
+ */
+export async function concurrentOps(
+  store: PackObjectStore,
+  random: () => number,
+  options: {
+    rounds: number;
+    width: number;
+    putShare: number;
+    deleteShare: number;
+    minSize: number;
+    sizeRange: number;
+    keyOf: (n: number) => string;
+    list: { prefix: string; limit: number };
+  },
+  model: Map<string, Uint8Array>,
+): Promise<string[]> {
+  const wrong: string[] = [];
+  let n = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < options.width; i++) {
+      const r = random();
+      const live = [...model.keys()];
+      if (r < options.putShare || live.length === 0) {
+        const key = options.keyOf(n);
+        const body = bodyOf(n++, options.minSize + Math.floor(random() * options.sizeRange));
+        ops.push(store.put(key, body).then(() => void model.set(key, body)));
+      } else if (r < options.deleteShare) {
+        const key = live[Math.floor(random() * live.length)]!;
+        model.delete(key);
+        ops.push(store.delete(key));
+      } else {
+        const key = live[Math.floor(random() * live.length)]!;
+        const body = model.get(key)!;
+        ops.push(
+          store.get(key).then(
+            (got) => void (same(got, body) || wrong.push(key)),
+            (e: unknown) => {
+              // only a delete issued meanwhile may take it away
+              if (model.has(key) || (e as { code?: string }).code !== "OBJECT_NOT_FOUND") wrong.push(`${key}: ${e}`);
+            },
+          ),
+        );
+      }
+      if (random() < 0.1) ops.push(store.list(options.list.prefix, { limit: options.list.limit }));
+    }
+    await Promise.all(ops);
+  }
+  return wrong;
+}
+
 /** Reopens a crash image and checks it: acknowledged puts there, byte for byte; acknowledged deletes gone. */
 export async function checkImage(image: CrashImage, bodies: Map<string, Uint8Array>, packBytes: number) {
   const store = await PackObjectStore.open({ root: image.dir, packBytes });
