@@ -61,11 +61,10 @@ import {
 
 /**
  * What the coordinator needs from the log: topic ids, partition ranges, and offsets by time. topicMetadata (one read)
- * serves joins and heartbeats where it is offered; commits check offsets against the high watermarks of the
- * partitions they commit (describePartitions where offered, else describeTopic, which reads every head).
+ * serves joins and heartbeats; commits check offsets against the high watermarks of the partitions they commit
+ * (describePartitions); resets describe whole topics.
  */
-export type TopicCatalog = Pick<LogService, "describeTopic" | "fetch"> &
-  Partial<Pick<LogService, "topicMetadata" | "describePartitions">>;
+export type TopicCatalog = Pick<LogService, "describeTopic" | "describePartitions" | "topicMetadata" | "fetch">;
 
 export interface GroupCoordinatorDeps {
   ledger: Ledger;
@@ -369,7 +368,7 @@ export class GroupCoordinator {
           result.push({ topic, partition: p.partition, offset: await this.resolveReset(topic, p, to) });
         }
       }
-      if (await this.writeReset(group, state, result)) return { offsets: result };
+      if (await this.writeReset(group, state, result, described)) return { offsets: result };
     }
     throw tooMuchContention(group, undefined);
   }
@@ -468,13 +467,16 @@ export class GroupCoordinator {
     return found.records[0]?.offset ?? found.highWatermark;
   }
 
-  /** Writes reset offsets in chunks, each guarded by (and bumping) the state version; false on a lost race. */
+  /**
+   * Writes reset offsets in chunks, each guarded by (and bumping) the state version; false on a lost race. The
+   * topics were described once by the caller, for the offsets and the topic ids alike.
+   */
   private async writeReset(
     group: string,
     state: GroupRecord | undefined,
     offsets: ResetResult["offsets"],
+    described: Map<string, TopicDescription>,
   ): Promise<boolean> {
-    const described = await this.describeTopics(offsets.map((o) => o.topic));
     const now = this.clock.now();
     let version = state?.version;
     const puts: WriteOp[] = offsets.map((o) => {
@@ -524,11 +526,10 @@ export class GroupCoordinator {
     }
   }
 
-  /** Each committed topic with the states of the committed partitions (all of them without describePartitions). */
+  /** Each committed topic with the states of the committed partitions only. */
   private async describeCommitted(
     offsets: { topic: string; partition: number }[],
   ): Promise<Map<string, TopicDescription>> {
-    if (!this.topics.describePartitions) return this.describeTopics(offsets.map((o) => o.topic));
     const byTopic = new Map<string, number[]>();
     for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.partition]);
     const out = new Map<string, TopicDescription>();
@@ -554,10 +555,6 @@ export class GroupCoordinator {
 
   /** A topic's id and partition count, or null if it does not exist: heartbeats need no partition heads. */
   private async metadataOrNull(topic: string): Promise<{ id: string; partitions: number } | null> {
-    if (!this.topics.topicMetadata) {
-      const d = await this.describeOrNull(topic);
-      return d ? { id: d.id, partitions: d.partitions.length } : null;
-    }
     try {
       const m = await this.topics.topicMetadata(topic);
       return { id: m.id, partitions: m.partitions };

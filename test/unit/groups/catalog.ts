@@ -4,6 +4,7 @@
  */
 import { StrataError } from "../../../lib/errors.js";
 import type { TopicCatalog } from "../../../lib/groups/coordinator.js";
+import type { TopicMetadata } from "../../../lib/log/service.js";
 import type { FetchOptions, FetchResult, TopicDescription } from "../../../lib/log/types.js";
 
 interface FakePartition {
@@ -61,6 +62,16 @@ export class FakeCatalog implements TopicCatalog {
         highWatermark: p.timestamps.length,
       })),
     };
+  }
+
+  async topicMetadata(name: string): Promise<TopicMetadata> {
+    const t = this.topic(name);
+    return { name, id: t.id, partitions: t.partitions.length };
+  }
+
+  async describePartitions(name: string, partitions: number[]): Promise<TopicDescription> {
+    const all = await this.describeTopic(name);
+    return { ...all, partitions: all.partitions.filter((p) => partitions.includes(p.partition)) };
   }
 
   async fetch(topic: string, partition: number, options: FetchOptions): Promise<FetchResult> {
