@@ -37,7 +37,7 @@
  * const head = await store.get("incoming/1/abc.batches", { start: 0, end: 61 });
  */
 
-import { type FileHandle, mkdir, open, readdir, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { InvalidArgumentError, StrataError } from "../errors.js";
@@ -687,18 +687,12 @@ async function writeAll(handle: FileHandle, parts: Uint8Array[], position: numbe
   }
 }
 
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    const handle = await open(path, "r");
-    try {
-      return (await handle.stat()).size;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return undefined;
-  }
-}
+/** undefined when the file is gone (removed meanwhile) */
+const fileSize = (path: string): Promise<number | undefined> =>
+  stat(path).then(
+    (info) => info.size,
+    () => undefined,
+  );
 
 function checkKey(key: string): Uint8Array {
   if (typeof key !== "string" || key.length === 0 || key.includes("\0")) {
