@@ -53,7 +53,10 @@ export interface LogService {
 
   registerProducer(transactionalId?: string): Promise<RegisteredProducer>;
   produce(topic: string, records: ProduceRecord[], producer?: ProducerIdentity): Promise<ProduceResult>;
-  /** binary path: batches stored as sent; result offsets are per partition: the base offset of each input */
+  /**
+   * binary path: batches stored as sent; result offsets are per partition: the base offset of each input.
+   * The bytes are read until the promise settles: leave them unchanged until then (as with fs.write).
+   */
   produceBatches(topic: string, batches: PartitionBatches[], producer?: ProducerIdentity): Promise<ProduceResult>;
 
   fetch(topic: string, partition: number, options: FetchOptions): Promise<FetchResult>;
