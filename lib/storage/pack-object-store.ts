@@ -172,6 +172,12 @@ export class PackObjectStore implements ObjectStore {
   >;
   private active: ActivePack | undefined;
   private opening: Promise<ActivePack> | undefined;
+  /**
+   * The next pack, created while the current one fills past half: a roll then costs no file creation, index
+   * commit or directory fsync on the path of the put that triggers it (undefined inside: creating it failed,
+   * the roll creates one itself).
+   */
+  private spare: Promise<ActivePack | undefined> | undefined;
   private nextPackId: number;
   /** packs with an open handle: the current one, and retired ones whose appends are still finishing */
   private readonly openPacks = new Map<number, ActivePack>();
@@ -300,6 +306,7 @@ export class PackObjectStore implements ObjectStore {
     if (this.closed) return;
     this.closed = true;
     await this.opening?.catch(() => undefined);
+    await this.spare; // its handle is closed below with the others; its empty file goes on the next open
     for (const pack of this.openPacks.values()) {
       await pack.writes.catch(() => {});
       await pack.syncing?.catch(() => {});
@@ -413,6 +420,9 @@ export class PackObjectStore implements ObjectStore {
         const pos = current.size;
         current.size += bytes;
         current.inflight++;
+        if (this.spare === undefined && current.size > this.packBytes / 2) {
+          this.spare = this.createPack().catch(() => undefined);
+        }
         return { pack: current, pos };
       }
       // the new pack is current before anyone can see the opening finished
@@ -428,7 +438,20 @@ export class PackObjectStore implements ObjectStore {
     }
   }
 
+  /** The next pack (the spare if there is one, see `spare`); `previous` takes no more appends. */
   private async openPack(previous: ActivePack | undefined): Promise<ActivePack> {
+    const spare = await this.spare;
+    this.spare = undefined;
+    const pack = spare ?? (await this.createPack());
+    if (previous && !previous.retired) {
+      previous.retired = true;
+      if (previous.inflight === 0) this.release(previous);
+    }
+    return pack;
+  }
+
+  /** A new, empty pack file with its index row, its directory entry durable. */
+  private async createPack(): Promise<ActivePack> {
     const id = this.nextPackId++;
     const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
       throw unavailable(e, "put", packName(id));
@@ -443,10 +466,6 @@ export class PackObjectStore implements ObjectStore {
     } catch (e) {
       await handle.close().catch(() => {});
       throw unavailable(e, "put", packName(id));
-    }
-    if (previous && !previous.retired) {
-      previous.retired = true;
-      if (previous.inflight === 0) this.release(previous);
     }
     const pack: ActivePack = {
       id,
