@@ -153,8 +153,9 @@ export function createApp(deps: AppDeps): Hono {
     const bytes = await readBody(c.req.raw, limits.maxRequestBytes);
     if (bytes.byteLength === 0) throw new InvalidArgumentError("body", "body: no batches");
     const producer = binaryProducer(q, partition);
+    // the body is this request's own: handed over, not copied
     const result = await renamed("batches[0]", "body", () =>
-      log.produceBatches(topic, [{ partition, bytes }], producer),
+      log.produceBatches(topic, [{ partition, bytes }], producer, { transfer: true }),
     );
     return c.json(produceResultToJson(result));
   });

@@ -55,9 +55,16 @@ export interface LogService {
   produce(topic: string, records: ProduceRecord[], producer?: ProducerIdentity): Promise<ProduceResult>;
   /**
    * binary path: batches stored as sent; result offsets are per partition: the base offset of each input.
-   * The bytes are read until the promise settles: leave them unchanged until then (as with fs.write).
+   * The bytes are copied first, so what is checked is what is stored whatever the caller does with them, unless
+   * `transfer` hands them over: then a single partition's bytes that fill their own ArrayBuffer are moved
+   * (structuredClone transfer, no copy) and the caller's view is left detached (empty).
    */
-  produceBatches(topic: string, batches: PartitionBatches[], producer?: ProducerIdentity): Promise<ProduceResult>;
+  produceBatches(
+    topic: string,
+    batches: PartitionBatches[],
+    producer?: ProducerIdentity,
+    options?: { transfer?: boolean },
+  ): Promise<ProduceResult>;
 
   fetch(topic: string, partition: number, options: FetchOptions): Promise<FetchResult>;
   /** many partitions, one shared wait: returns as soon as any partition has records, or when the wait is over */

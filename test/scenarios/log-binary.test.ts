@@ -49,6 +49,26 @@ describe.each(backends)("binary produce on $name", (backend) => {
     await storage.cleanup();
   });
 
+  it("a handed-over body is moved, not copied: the caller's view is left empty; a slice of a larger buffer is copied", async () => {
+    const topic = topicName("transfer");
+    await log.createTopic(topic, 1);
+    const whole = batchOf(3);
+    const expected = whole.slice();
+    const res = await log.produceBatches(topic, [{ partition: 0, bytes: whole }], undefined, { transfer: true });
+    expect(res.failed).toBe(0);
+    expect(whole.byteLength).toBe(0); // detached: nothing the caller does can change what was checked and stored
+    const larger = new Uint8Array(expected.length + 10);
+    larger.set(expected, 5);
+    const slice = larger.subarray(5, 5 + expected.length);
+    await log.produceBatches(topic, [{ partition: 0, bytes: slice }], undefined, { transfer: true });
+    expect(slice.byteLength).toBe(expected.length); // not its own buffer: copied, the caller's bytes untouched
+    slice.fill(0);
+    const read = await log.fetchBatches(topic, 0, { offset: 0 });
+    const fetched = await log.fetch(topic, 0, { offset: 0 });
+    expect(fetched.records.map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(read.bytes.length).toBe(2 * expected.length);
+  });
+
   it("stores batches for several partitions in one object and reads them back", async () => {
     const topic = topicName("bin");
     await log.createTopic(topic, 3);
