@@ -420,7 +420,7 @@ export class PackObjectStore implements ObjectStore {
         const pos = current.size;
         current.size += bytes;
         current.inflight++;
-        if (this.spare === undefined && current.size > this.packBytes / 2) {
+        if (this.spare === undefined && !this.closed && current.size > this.packBytes / 2) {
           this.spare = this.createPack().catch(() => undefined);
         }
         return { pack: current, pos };
@@ -456,6 +456,11 @@ export class PackObjectStore implements ObjectStore {
     const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
       throw unavailable(e, "put", packName(id));
     });
+    if (this.closed) {
+      // closed meanwhile (an append of a reclaim that close() interrupted): no handle may outlive close()
+      await handle.close().catch(() => {});
+      throw new StrataError("UNAVAILABLE", "object store is closed");
+    }
     try {
       // its row first: a pack file without one is read from the start when the store opens
       this.commit(() => {
