@@ -4,9 +4,14 @@
  * One table, items(pk, sk, attrs JSON), primary key (pk, sk) WITHOUT ROWID, so a query is an index range
  * scan in sk order. TEXT compares with the BINARY collation, i.e. memcmp of UTF-8: DynamoDB's order.
  *
- * Every write runs in one BEGIN IMMEDIATE transaction: conditions are read and evaluated in JavaScript,
- * then the writes are applied, so transact() is atomic and a failed condition writes nothing. Condition
- * semantics mirror DynamoDB as measured on DynamoDB Local (see test/conformance/ledger-suite.ts).
+ * Every write runs in a savepoint of its own: conditions are read and evaluated in JavaScript, then the writes
+ * are applied, so transact() is atomic and a failed condition writes nothing. Condition semantics mirror
+ * DynamoDB as measured on DynamoDB Local (see test/conformance/ledger-suite.ts).
+ *
+ * Group commit: the writes issued in one turn of the event loop (the produces whose objects one fdatasync
+ * made durable continue together) are applied in order in one BEGIN IMMEDIATE transaction, each in its own
+ * savepoint, and committed once: one WAL fsync for all of them instead of one each. Every caller is answered
+ * after that commit, so a write is never visible, nor a condition failure reported, before it is durable.
  *
  * One process per data directory: the connection runs with locking_mode=EXCLUSIVE and takes the write lock
  * when it opens, and keeps it until it closes. The OS releases the lock when the process dies (even on
@@ -43,6 +48,13 @@ export interface SqliteLedgerOptions {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/** A write waiting for its group's commit. */
+interface Queued {
+  ops: WriteOp[];
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 /** What one operation will do once every condition in its transaction has held. */
 type Planned = { kind: "upsert"; key: ItemKey; json: string } | { kind: "delete"; key: ItemKey } | { kind: "none" };
 
@@ -53,7 +65,11 @@ export class SqliteLedger implements Ledger {
   private readonly upsertStmt: Statement;
   private readonly deleteStmt: Statement;
   private readonly queryStmts = new Map<string, Statement>();
-  private readonly runOps: (ops: WriteOp[]) => void;
+  /** applies a group of writes in one transaction; per write, undefined or the error that rolled it back */
+  private readonly runGroup: (writes: Queued[]) => unknown[];
+  private readonly queue: Queued[] = [];
+  private flushQueued = false;
+  private commitCount = 0;
   private closed = false;
 
   constructor(options: SqliteLedgerOptions) {
@@ -64,9 +80,28 @@ export class SqliteLedger implements Ledger {
       "INSERT INTO items (pk, sk, attrs) VALUES (?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET attrs = excluded.attrs",
     );
     this.deleteStmt = this.db.prepare("DELETE FROM items WHERE pk = ? AND sk = ?");
-    const tx = this.db.transaction((ops: WriteOp[]) => this.applyAll(ops));
+    // nested in the group's transaction, a write is a savepoint: throwing rolls back that write only
+    const one = this.db.transaction((ops: WriteOp[]) => this.applyAll(ops));
+    const group = this.db.transaction((writes: Queued[]) =>
+      writes.map((w) => {
+        try {
+          one(w.ops);
+          return undefined;
+        } catch (e) {
+          // a condition that failed or an update that cannot apply is that write's answer; anything else
+          // (SQLite failing) ends the whole group
+          if (e instanceof ConditionFailedError || e instanceof InvalidArgumentError) return e;
+          throw e;
+        }
+      }),
+    );
     // IMMEDIATE: take the write lock before the first read, so conditions and writes see one state.
-    this.runOps = (ops) => tx.immediate(ops);
+    this.runGroup = (writes) => group.immediate(writes);
+  }
+
+  /** Commits so far (each one group of writes): tests observe the group commit through it. */
+  get commits(): number {
+    return this.commitCount;
   }
 
   async get(key: ItemKey): Promise<Item | undefined> {
@@ -90,13 +125,44 @@ export class SqliteLedger implements Ledger {
 
   async write(op: WriteOp): Promise<void> {
     validateOp(op, "op");
-    this.guard(() => this.runOps([op]));
+    return this.submit([op]);
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
     validateTransaction(ops);
     if (ops.length === 0) return;
-    this.guard(() => this.runOps(ops));
+    return this.submit(ops);
+  }
+
+  /** Queues a write for this turn's group (see the module comment). */
+  private submit(ops: WriteOp[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const writes = this.queue.splice(0);
+    if (writes.length === 0) return;
+    let outcomes: unknown[];
+    try {
+      outcomes = this.guard(() => this.runGroup(writes));
+      this.commitCount++;
+    } catch (e) {
+      for (const w of writes) w.reject(e);
+      return;
+    }
+    writes.forEach((w, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) w.resolve();
+      else w.reject(outcome);
+    });
   }
 
   /**
@@ -117,6 +183,7 @@ export class SqliteLedger implements Ledger {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flush(); // writes already queued are committed (or fail) first
     this.closed = true;
     this.db.close(); // releases the exclusive lock
   }

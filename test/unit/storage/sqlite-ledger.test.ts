@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { WriteOp } from "../../../lib/storage/ledger.js";
+import type { StrataError } from "../../../lib/errors.js";
+import { ConditionFailedError, type WriteOp } from "../../../lib/storage/ledger.js";
 import { compareUtf8, prefixUpperBound, SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
 import { codeOf } from "../../support/expect.js";
 
@@ -116,6 +117,58 @@ describe("SqliteLedger", () => {
     expect(await ledger.query("p", { limit: 0 })).toEqual([]);
     await ledger.transact([]);
     expect(await ledger.query("p")).toHaveLength(1);
+  });
+
+  it("group commit: writes issued together commit once, in order, each all or nothing on its own", async () => {
+    const key = (sk: string) => ({ pk: "g", sk });
+    await ledger.write({ type: "put", key: key("head"), attrs: { next: 0 } });
+    const before = ledger.commits;
+    const outcomes = await Promise.allSettled([
+      ledger.write({
+        type: "update",
+        key: key("head"),
+        set: { next: 1 },
+        condition: { op: "eq", attr: "next", value: 0 },
+      }),
+      // sees the first write of its group: its condition holds
+      ledger.transact([
+        { type: "update", key: key("head"), set: { next: 2 }, condition: { op: "eq", attr: "next", value: 1 } },
+        { type: "put", key: key("b1"), attrs: { n: 1 } },
+      ]),
+      // stale: fails alone, writes nothing (not even its second item), and reports the item as the group left it
+      ledger.transact([
+        { type: "update", key: key("head"), set: { next: 9 }, condition: { op: "eq", attr: "next", value: 0 } },
+        { type: "put", key: key("b9"), attrs: { n: 9 } },
+      ]),
+      ledger.transact([
+        { type: "put", key: key("b2"), attrs: { n: 2 } },
+        { type: "update", key: key("head"), add: { next: 1 } },
+      ]),
+    ]);
+    expect(ledger.commits - before).toBe(1);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    const failure = (outcomes[2] as PromiseRejectedResult).reason as ConditionFailedError;
+    expect(failure).toBeInstanceOf(ConditionFailedError);
+    expect(failure.reasons[0]).toEqual({ failed: true, item: { pk: "g", sk: "head", attrs: { next: 2 } } });
+    expect(failure.reasons[1]).toEqual({ failed: false });
+    expect((await ledger.get(key("head")))?.attrs).toEqual({ next: 3 });
+    expect((await ledger.query("g")).map((i) => i.sk)).toEqual(["b1", "b2", "head"]);
+  });
+
+  it("group commit: a write that cannot apply fails alone; one issued after a turn commits on its own", async () => {
+    const key = { pk: "h", sk: "x" };
+    await ledger.write({ type: "put", key, attrs: { s: "text" } });
+    const before = ledger.commits;
+    const [bad, good] = await Promise.allSettled([
+      ledger.write({ type: "update", key, add: { s: 1 } }),
+      ledger.write({ type: "update", key, set: { t: 1 } }),
+    ]);
+    expect(bad.status === "rejected" && (bad.reason as StrataError).code).toBe("INVALID_ARGUMENT");
+    expect(good.status).toBe("fulfilled");
+    expect(ledger.commits - before).toBe(1);
+    await ledger.write({ type: "update", key, set: { u: 1 } });
+    expect(ledger.commits - before).toBe(2);
+    expect((await ledger.get(key))?.attrs).toEqual({ s: "text", t: 1, u: 1 });
   });
 
   it("fails with UNAVAILABLE after close", async () => {
