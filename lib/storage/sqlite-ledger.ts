@@ -88,10 +88,11 @@ export class SqliteLedger implements Ledger {
           one(w.ops);
           return undefined;
         } catch (e) {
-          // a condition that failed or an update that cannot apply is that write's answer; anything else
-          // (SQLite failing) ends the whole group
-          if (e instanceof ConditionFailedError || e instanceof InvalidArgumentError) return e;
-          throw e;
+          // The write's savepoint is rolled back and the error is that write's answer (a condition that
+          // failed, an update that cannot apply, a statement SQLite refused), unless SQLite rolled back the
+          // whole transaction (SQLITE_FULL, an I/O error): then the group ends and every write fails.
+          if (!this.db.inTransaction) throw e;
+          return e instanceof StrataError ? e : this.toStrataError(e);
         }
       }),
     );
@@ -134,11 +135,15 @@ export class SqliteLedger implements Ledger {
     return this.submit(ops);
   }
 
-  /** Queues a write for this turn's group (see the module comment). */
+  /**
+   * Queues a write for this turn's group (see the module comment). The ops are copied here, in the call, as
+   * the DynamoDB adapter renders its request in the call: what the caller changes afterwards is not stored.
+   */
   private submit(ops: WriteOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`));
+    const copy = structuredClone(ops); // validated just before, so plain JSON-like data: cannot throw
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, resolve, reject });
+      this.queue.push({ ops: copy, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
         queueMicrotask(() => this.flush());
@@ -220,14 +225,17 @@ export class SqliteLedger implements Ledger {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof StrataError) throw e;
-      if (this.closed || !this.db.open) {
-        throw new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`, { cause: e });
-      }
-      const code = (e as { code?: string }).code ?? "";
-      const retriable = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
-      throw new StrataError("UNAVAILABLE", `ledger ${this.path}: ${(e as Error).message}`, { retriable, cause: e });
+      throw e instanceof StrataError ? e : this.toStrataError(e);
     }
+  }
+
+  private toStrataError(e: unknown): StrataError {
+    if (this.closed || !this.db.open) {
+      return new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`, { cause: e });
+    }
+    const code = (e as { code?: string }).code ?? "";
+    const retriable = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
+    return new StrataError("UNAVAILABLE", `ledger ${this.path}: ${(e as Error).message}`, { retriable, cause: e });
   }
 }
 
@@ -504,15 +512,24 @@ function validateCondition(c: Condition, field: string): void {
   }
 }
 
-/** Attribute values must be JSON that DynamoDB can hold: no undefined, NaN, Infinity, bigint or functions. */
+/** DynamoDB's limit: "nested attributes up to 32 levels deep" (SQLite's JSON parser stops at 1000). */
+export const MAX_ATTR_DEPTH = 32;
+
+/**
+ * Attribute values must be JSON that DynamoDB can hold: no undefined, NaN, Infinity, bigint or functions, and
+ * no deeper than MAX_ATTR_DEPTH.
+ */
 function validateAttrs(attrs: Attrs, field: string): void {
   if (attrs === null || typeof attrs !== "object" || Array.isArray(attrs)) {
     throw new InvalidArgumentError(field, "attributes must be an object");
   }
-  for (const [name, value] of Object.entries(attrs)) validateValue(value, `${field}.${name}`);
+  for (const [name, value] of Object.entries(attrs)) validateValue(value, `${field}.${name}`, 1);
 }
 
-function validateValue(value: unknown, field: string): void {
+function validateValue(value: unknown, field: string, depth: number): void {
+  if (depth > MAX_ATTR_DEPTH) {
+    throw new InvalidArgumentError(field, `attributes nest at most ${MAX_ATTR_DEPTH} levels deep`);
+  }
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -523,10 +540,10 @@ function validateValue(value: unknown, field: string): void {
     case "object":
       if (value === null) return;
       if (Array.isArray(value)) {
-        for (const [i, v] of value.entries()) validateValue(v, `${field}[${i}]`);
+        for (const [i, v] of value.entries()) validateValue(v, `${field}[${i}]`, depth + 1);
         return;
       }
-      for (const [name, v] of Object.entries(value)) validateValue(v, `${field}.${name}`);
+      for (const [name, v] of Object.entries(value)) validateValue(v, `${field}.${name}`, depth + 1);
       return;
     default:
       throw new InvalidArgumentError(field, `${typeof value} is not a JSON value`);

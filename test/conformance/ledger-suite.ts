@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StrataError } from "../../lib/errors.js";
 import {
   type Attrs,
+  type AttrValue,
   type Condition,
   ConditionFailedError,
   type Item,
@@ -242,6 +243,20 @@ export function ledgerConformance(name: string, factory: LedgerFactory): void {
         const got = await ledger.get(key);
         expect(got?.attrs).toStrictEqual(values);
         expect(typeof got?.attrs.maxSafe).toBe("number");
+      });
+
+      it("holds values nested 32 levels deep and rejects 33 (DynamoDB's limit) with INVALID_ARGUMENT", async () => {
+        const nest = (levels: number): AttrValue => {
+          let v: AttrValue = "leaf";
+          for (let i = 1; i < levels; i++) v = i % 2 === 0 ? [v] : { m: v };
+          return v;
+        };
+        const ok = freshKey("depth-32");
+        await ledger.write({ type: "put", key: ok, attrs: { v: nest(32) } });
+        expect((await ledger.get(ok))?.attrs).toStrictEqual({ v: nest(32) });
+        const deep = freshKey("depth-33");
+        await expectInvalid(ledger.write({ type: "put", key: deep, attrs: { v: nest(33) } }));
+        expect(await ledger.get(deep)).toBeUndefined();
       });
 
       it("round-trips JSON values exactly through update, transact and query", async () => {
