@@ -184,6 +184,8 @@ export class PackObjectStore implements ObjectStore {
   /** packs whose emptiness is being looked at: callers meanwhile ask for another look and wait for it */
   private readonly settling = new Map<number, { again: boolean; done: Promise<void> }>();
   private closed = false;
+  /** runs a function in one transaction: made once (better-sqlite3 builds four wrappers per transaction()) */
+  private readonly inTransaction: (fn: () => void) => void;
 
   private constructor(options: PackObjectStoreOptions, db: Database.Database, nextPackId: number) {
     this.root = options.root;
@@ -192,6 +194,7 @@ export class PackObjectStore implements ObjectStore {
     this.packBytes = options.packBytes ?? DEFAULT_PACK_BYTES;
     this.db = db;
     this.nextPackId = nextPackId;
+    this.inTransaction = db.transaction((fn: () => void) => fn());
     this.stmt = {
       get: db.prepare("SELECT pack, pos, data, len FROM objects WHERE key = ?"),
       put: db.prepare(
@@ -583,7 +586,7 @@ export class PackObjectStore implements ObjectStore {
   /** An index change whose durability comes from the packs (rebuilt on open). */
   private commit(fn: () => void): void {
     try {
-      this.db.transaction(fn)();
+      this.inTransaction(fn);
     } catch (e) {
       throw unavailable(e, "index", "");
     }
