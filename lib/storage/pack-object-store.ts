@@ -67,14 +67,19 @@ const DEFAULT_LIST_LIMIT = 1000;
 const RECLAIM_BELOW = 0.5;
 
 // ---- record layout (little-endian) -------------------------------------------------------------------------
-// 0 CRC-32C of bytes 4..(28 + key length) | 4 magic u32 | 8 kind u8 | 9 zero u8 | 10 key length u16 |
-// 12 data length u32 | 16 moved-from pack u32 | 20 moved-from position f64 | 28 key | data
-// The data has no checksum of its own here: every batch carries its CRC-32C, which fetch verifies.
+// 0 CRC-32C of bytes 4..(28 + key length) | 4 magic u32 | 8 kind u8 | 9 flags u8 | 10 key length u16 |
+// 12 data length u32 | 16 moved-from pack u32 (a put with FLAG_DATA_CRC: CRC-32C of the data) |
+// 20 moved-from position f64 | 28 key | data
+// Most data has no checksum here: every batch carries its CRC-32C, which fetch verifies, and a torn put of a key
+// nobody else wrote is an orphan nobody reads. A put over a key that has (or is being given) a value carries one,
+// so a torn overwrite is cut on open instead of replacing the acknowledged value.
 const MAGIC = 0x4b505453; // "STPK"
 const HEADER_BYTES = 28;
 const KIND_PUT = 1;
 /** the same object, copied out of an emptying pack: applies only if the key still points where it came from */
 const KIND_MOVE = 2;
+/** a put whose bytes 16..20 hold the CRC-32C of its data */
+const FLAG_DATA_CRC = 1;
 
 interface RecordHeader {
   kind: number;
@@ -83,17 +88,29 @@ interface RecordHeader {
   dataLength: number;
   fromPack: number;
   fromPos: number;
+  /** a put's data checksum, when it carries one */
+  dataCrc?: number;
 }
 
-function encodeHeader(kind: number, key: Uint8Array, dataLength: number, fromPack = 0, fromPos = 0): Uint8Array {
+function encodeHeader(
+  kind: number,
+  key: Uint8Array,
+  dataLength: number,
+  from: { pack: number; pos: number } | { dataCrc: number } | undefined,
+): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + key.length);
   const view = new DataView(out.buffer);
   view.setUint32(4, MAGIC, true);
   view.setUint8(8, kind);
   view.setUint16(10, key.length, true);
   view.setUint32(12, dataLength, true);
-  view.setUint32(16, fromPack, true);
-  view.setFloat64(20, fromPos, true);
+  if (from !== undefined && "dataCrc" in from) {
+    view.setUint8(9, FLAG_DATA_CRC);
+    view.setUint32(16, from.dataCrc, true);
+  } else if (from !== undefined) {
+    view.setUint32(16, from.pack, true);
+    view.setFloat64(20, from.pos, true);
+  }
   out.set(key, HEADER_BYTES);
   view.setUint32(0, crc32c(out, 4), true);
   return out;
@@ -105,7 +122,10 @@ function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(4, true) !== MAGIC) return undefined;
   const kind = view.getUint8(8);
-  if ((kind !== KIND_PUT && kind !== KIND_MOVE) || view.getUint8(9) !== 0) return undefined;
+  const flags = view.getUint8(9);
+  if ((kind !== KIND_PUT && kind !== KIND_MOVE) || (flags !== 0 && (kind !== KIND_PUT || flags !== FLAG_DATA_CRC))) {
+    return undefined;
+  }
   const keyLength = view.getUint16(10, true);
   if (keyLength === 0 || keyLength > MAX_KEY_BYTES || HEADER_BYTES + keyLength > bytes.length) return undefined;
   if (crc32c(bytes, 4, HEADER_BYTES + keyLength) !== view.getUint32(0, true)) return undefined;
@@ -115,7 +135,7 @@ function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
   } catch {
     return undefined;
   }
-  return {
+  const header: RecordHeader = {
     kind,
     key,
     keyLength,
@@ -123,6 +143,8 @@ function decodeHeader(bytes: Uint8Array): RecordHeader | undefined {
     fromPack: view.getUint32(16, true),
     fromPos: view.getFloat64(20, true),
   };
+  if (flags === FLAG_DATA_CRC) header.dataCrc = header.fromPack;
+  return header;
 }
 
 const packName = (id: number) => `${String(id).padStart(10, "0")}${PACK_SUFFIX}`;
@@ -184,6 +206,8 @@ export class PackObjectStore implements ObjectStore {
   /** packs whose emptiness is being looked at: callers meanwhile ask for another look and wait for it */
   private readonly settling = new Map<number, { again: boolean; done: Promise<void> }>();
   private closed = false;
+  /** keys with a put in flight, counted: a second put of one is an overwrite (it carries a data checksum) */
+  private readonly putting = new Map<string, number>();
   /** runs a function in one transaction: made once (better-sqlite3 builds four wrappers per transaction()) */
   private readonly inTransaction: (fn: () => void) => void;
 
@@ -247,12 +271,22 @@ export class PackObjectStore implements ObjectStore {
     const keyBytes = checkKey(key);
     if (!(body instanceof Uint8Array)) throw new InvalidArgumentError("body", "body must be bytes");
     if (body.length > 0xffffffff) throw new InvalidArgumentError("body", "an object holds at most 4 GiB - 1");
-    await this.append(encodeHeader(KIND_PUT, keyBytes, body.length), body, key, (pack, pos, data) =>
-      this.commit(() => {
-        this.stmt.put.run(key, pack, pos, data, body.length);
-        this.stmt.mark.run(data + body.length, pack);
-      }),
-    );
+    // An overwrite checksums its data: torn by a power cut, it must not replace the value acknowledged before.
+    const overwrite = this.putting.has(key) || this.stmt.get.get(key) !== undefined;
+    const header = encodeHeader(KIND_PUT, keyBytes, body.length, overwrite ? { dataCrc: crc32c(body) } : undefined);
+    this.putting.set(key, (this.putting.get(key) ?? 0) + 1);
+    try {
+      await this.append(header, body, key, (pack, pos, data) =>
+        this.commit(() => {
+          this.stmt.put.run(key, pack, pos, data, body.length);
+          this.stmt.mark.run(data + body.length, pack);
+        }),
+      );
+    } finally {
+      const left = (this.putting.get(key) ?? 1) - 1;
+      if (left === 0) this.putting.delete(key);
+      else this.putting.set(key, left);
+    }
   }
 
   async get(key: string, range?: ObjectRange): Promise<Uint8Array> {
@@ -537,7 +571,7 @@ export class PackObjectStore implements ObjectStore {
       } catch (e) {
         throw unavailable(e, "reclaim", r.key);
       }
-      const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, packId, r.pos);
+      const header = encodeHeader(KIND_MOVE, utf8.encode(r.key), body.length, { pack: packId, pos: r.pos });
       // the row follows only if it still points here: a delete or an overwrite meanwhile wins
       await this.append(header, body, r.key, (pack, pos, data) =>
         this.commit(() => {
@@ -657,6 +691,13 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
         if (record === undefined) break;
         const data = pos + HEADER_BYTES + record.keyLength;
         if (data + record.dataLength > size) break;
+        // an overwrite whose data is torn: it and everything after it were never acknowledged
+        if (
+          record.dataCrc !== undefined &&
+          crc32c(await readRange(handle, data, data + record.dataLength)) !== record.dataCrc
+        ) {
+          break;
+        }
         found.push({ header: record, pos, data });
         pos = data + record.dataLength;
       }
