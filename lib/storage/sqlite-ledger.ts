@@ -126,24 +126,28 @@ export class SqliteLedger implements Ledger {
 
   async write(op: WriteOp): Promise<void> {
     validateOp(op, "op");
-    return this.submit([op]);
+    const [copy] = copyOps([op], "op");
+    validateOp(copy as WriteOp, "op");
+    return this.submit([copy as WriteOp]);
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
     validateTransaction(ops);
     if (ops.length === 0) return;
-    return this.submit(ops);
+    const copy = copyOps(ops, "ops");
+    validateTransaction(copy);
+    return this.submit(copy);
   }
 
   /**
-   * Queues a write for this turn's group (see the module comment). The ops are copied here, in the call, as
-   * the DynamoDB adapter renders its request in the call: what the caller changes afterwards is not stored.
+   * Queues a write for this turn's group (see the module comment). The ops are this call's own copy (see
+   * copyOps): what the caller changes afterwards is not stored, as the DynamoDB adapter renders its request in
+   * the call.
    */
   private submit(ops: WriteOp[]): Promise<void> {
     if (this.closed) return Promise.reject(new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`));
-    const copy = structuredClone(ops); // validated just before, so plain JSON-like data: cannot throw
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops: copy, resolve, reject });
+      this.queue.push({ ops, resolve, reject });
       if (!this.flushQueued) {
         this.flushQueued = true;
         queueMicrotask(() => this.flush());
@@ -393,6 +397,19 @@ function buildQuery(pk: string, o: QueryOptions): { sql?: string; params: unknow
   params.push(o.limit ?? -1);
   const sql = `SELECT sk, attrs FROM items WHERE ${where.join(" AND ")} ORDER BY sk ${o.reverse ? "DESC" : "ASC"} LIMIT ?`;
   return { sql, params };
+}
+
+/**
+ * A copy of validated ops made of the JSON they are stored as: plain data, whatever the caller passed (proxies,
+ * getters), and validated again by the caller, so what is stored is what was validated. The originals are
+ * validated first, for errors that name the caller's field (JSON would turn NaN into null silently).
+ */
+function copyOps(ops: WriteOp[], field: string): WriteOp[] {
+  try {
+    return JSON.parse(JSON.stringify(ops)) as WriteOp[];
+  } catch (e) {
+    throw new InvalidArgumentError(field, `operations must be plain JSON data: ${(e as Error).message}`);
+  }
 }
 
 function validateString(value: unknown, field: string, allowEmpty = false): void {
