@@ -14,9 +14,10 @@
  *   part of a pack is a prefix.
  * - Records are self-describing. A put's index row and its pack's watermark (indexed end) are committed without
  *   waiting for the disk (SQLite synchronous=NORMAL, WAL: a power cut can only take a suffix of commits). Opening
- *   the store reads each pack from its watermark, indexes the puts it finds and cuts the file at the first header
- *   that does not check out: past the watermark lie only puts whose row a power cut took, unacknowledged puts,
- *   and moves that never committed (ignored: their original is still in place; see below).
+ *   the store reads each pack from its watermark, indexes the puts it finds (skipping an overwrite whose data
+ *   fails its checksum) and cuts the file at the first header that does not check out: past the watermark lie
+ *   only puts whose row a power cut took, unacknowledged puts, and moves that never committed (ignored: their
+ *   original is still in place; see below).
  * - Deletes commit with FULL, and every row that was ever committed lies below its pack's watermark, so a delete
  *   that returned stays deleted. A pack whose write or fdatasync failed takes no more appends, and once those in
  *   flight have finished its watermark is moved durably past all of them: a failed put is never read back.
@@ -272,14 +273,16 @@ export class PackObjectStore implements ObjectStore {
     if (!(body instanceof Uint8Array)) throw new InvalidArgumentError("body", "body must be bytes");
     if (body.length > 0xffffffff) throw new InvalidArgumentError("body", "an object holds at most 4 GiB - 1");
     // An overwrite checksums its data: torn by a power cut, it must not replace the value acknowledged before.
+    // Its own copy: the checksum must be of the bytes written, whatever the caller does with its buffer meanwhile.
     const overwrite = this.putting.has(key) || this.stmt.get.get(key) !== undefined;
-    const header = encodeHeader(KIND_PUT, keyBytes, body.length, overwrite ? { dataCrc: crc32c(body) } : undefined);
+    const data = overwrite ? body.slice() : body;
+    const header = encodeHeader(KIND_PUT, keyBytes, data.length, overwrite ? { dataCrc: crc32c(data) } : undefined);
     this.putting.set(key, (this.putting.get(key) ?? 0) + 1);
     try {
-      await this.append(header, body, key, (pack, pos, data) =>
+      await this.append(header, data, key, (pack, pos, at) =>
         this.commit(() => {
-          this.stmt.put.run(key, pack, pos, data, body.length);
-          this.stmt.mark.run(data + body.length, pack);
+          this.stmt.put.run(key, pack, pos, at, data.length);
+          this.stmt.mark.run(at + data.length, pack);
         }),
       );
     } finally {
@@ -676,6 +679,11 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
   const put = db.prepare(
     "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len WHERE (excluded.pack, excluded.pos) > (objects.pack, objects.pos)",
   );
+  // a move stands for the value at its origin: it never replaces one stored after that origin (an overwrite that
+  // landed between the reclaim's read and the move record lies before the move in the pack, yet is newer)
+  const moved = db.prepare(
+    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len WHERE (objects.pack, objects.pos) < (?, ?)",
+  );
   const setMark = db.prepare(
     "INSERT INTO packs (id, indexed_end) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET indexed_end = excluded.indexed_end",
   );
@@ -691,14 +699,12 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
         if (record === undefined) break;
         const data = pos + HEADER_BYTES + record.keyLength;
         if (data + record.dataLength > size) break;
-        // an overwrite whose data is torn: it and everything after it were never acknowledged
-        if (
-          record.dataCrc !== undefined &&
-          crc32c(await readRange(handle, data, data + record.dataLength)) !== record.dataCrc
-        ) {
-          break;
-        }
-        found.push({ header: record, pos, data });
+        // An overwrite whose data fails its checksum (torn, or damaged) is not indexed: the value before it stays.
+        // Its header checked out, so the records after it are still found where it says.
+        const intact =
+          record.dataCrc === undefined ||
+          crc32c(await readRange(handle, data, data + record.dataLength)) === record.dataCrc;
+        if (intact) found.push({ header: record, pos, data });
         pos = data + record.dataLength;
       }
       db.transaction(() => {
@@ -708,7 +714,7 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
           // also moves the watermark past it), so the original is still there and still right; its data may be
           // torn. Only when the original's pack is gone (the index was lost and is being rebuilt) is the copy the
           // object.
-          else if (!present.has(h.fromPack)) put.run(h.key, id, at, data, h.dataLength);
+          else if (!present.has(h.fromPack)) moved.run(h.key, id, at, data, h.dataLength, h.fromPack, h.fromPos);
         }
         setMark.run(id, pos);
       })();
