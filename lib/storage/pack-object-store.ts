@@ -275,7 +275,7 @@ export class PackObjectStore implements ObjectStore {
     // An overwrite checksums its data: torn by a power cut, it must not replace the value acknowledged before.
     // Its own copy: the checksum must be of the bytes written, whatever the caller does with its buffer meanwhile.
     const overwrite = this.putting.has(key) || this.stmt.get.get(key) !== undefined;
-    const data = overwrite ? body.slice() : body;
+    const data = overwrite ? new Uint8Array(body) : body; // a copy also of a Buffer (whose slice() is a view)
     const header = encodeHeader(KIND_PUT, keyBytes, data.length, overwrite ? { dataCrc: crc32c(data) } : undefined);
     this.putting.set(key, (this.putting.get(key) ?? 0) + 1);
     try {

@@ -481,16 +481,28 @@ function validateUpdate(op: Extract<WriteOp, { type: "update" }>, field: string)
     validateAttrs(op.set, `${field}.set`);
     for (const name of Object.keys(op.set)) claim(name, "set");
   }
+  if (op.add !== undefined && (op.add === null || typeof op.add !== "object" || Array.isArray(op.add))) {
+    throw new InvalidArgumentError(`${field}.add`, "add takes an object of attribute names and numbers");
+  }
   for (const [name, delta] of Object.entries(op.add ?? {})) {
     if (typeof delta !== "number" || !Number.isFinite(delta)) {
       throw new InvalidArgumentError(`${field}.add.${name}`, "add takes a finite number");
     }
     claim(name, "add");
   }
+  if (op.remove !== undefined && (!Array.isArray(op.remove) || op.remove.some((name) => typeof name !== "string"))) {
+    throw new InvalidArgumentError(`${field}.remove`, "remove takes an array of attribute names");
+  }
   for (const name of op.remove ?? []) claim(name, "remove");
 }
 
-function validateCondition(c: Condition, field: string): void {
+/** and/or nest at most this deep (a cyclic condition would otherwise recurse until the stack overflows) */
+const MAX_CONDITION_DEPTH = 32;
+
+function validateCondition(c: Condition, field: string, depth = 1): void {
+  if (depth > MAX_CONDITION_DEPTH) {
+    throw new InvalidArgumentError(field, `conditions nest at most ${MAX_CONDITION_DEPTH} levels deep`);
+  }
   switch (c?.op) {
     case "exists":
     case "notExists":
@@ -504,7 +516,7 @@ function validateCondition(c: Condition, field: string): void {
       if (!Array.isArray(c.conditions) || c.conditions.length === 0) {
         throw new InvalidArgumentError(`${field}.conditions`, `${c.op} needs at least one condition`);
       }
-      for (const [i, x] of c.conditions.entries()) validateCondition(x, `${field}.conditions[${i}]`);
+      for (const [i, x] of c.conditions.entries()) validateCondition(x, `${field}.conditions[${i}]`, depth + 1);
       return;
     case "eq":
     case "ne":
