@@ -73,7 +73,7 @@ const RECLAIM_BELOW = 0.5;
 // 20 moved-from position f64 | 28 key | data
 // Most data has no checksum here: every batch carries its CRC-32C, which fetch verifies, and a torn put of a key
 // nobody else wrote is an orphan nobody reads. A put over a key that has (or is being given) a value carries one,
-// so a torn overwrite is cut on open instead of replacing the acknowledged value.
+// so a torn overwrite is skipped on open instead of replacing the acknowledged value.
 const MAGIC = 0x4b505453; // "STPK"
 const HEADER_BYTES = 28;
 const KIND_PUT = 1;
