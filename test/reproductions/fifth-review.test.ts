@@ -34,21 +34,13 @@
  * stored); errors of the copy are INVALID_ARGUMENT; a failed copy does not fail the other writes of its group.
  */
 import { copyFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
 import type { Condition } from "../../lib/storage/ledger.js";
 import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
+import type { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
 import { bodyOf, packFiles, removeRoot, same, snapshot, tempRoot } from "./pack-review/helpers.js";
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof StrataError ? e.code : `not a StrataError: ${String(e)}`),
-  );
+import { codeOf, scratchLedger } from "./review-helpers.js";
 
 /** The index as a power cut left it (taken earlier), with the packs as they are now (every put fdatasynced). */
 async function powerCutImage(early: string, root: string): Promise<void> {
@@ -93,16 +85,12 @@ describe("PackObjectStore: an overwrite's own copy (3b2fb8c)", () => {
 });
 
 describe("SqliteLedger: ops copied through JSON and validated again (bf2c9d1)", () => {
-  let dir: string;
   let ledger: SqliteLedger;
+  let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "strata-fifth-review-"));
-    ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite"), fsync: "never" });
+    ({ ledger, cleanup } = await scratchLedger("fifth-review"));
   });
-  afterEach(async () => {
-    await ledger.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it("FIXED: an update whose `remove` validates (a Set) fails with a foreign TypeError: JSON turned it into {}", async () => {
     await ledger.write({ type: "put", key: { pk: "p", sk: "s" }, attrs: { a: 1, b: 2 } });

@@ -40,21 +40,13 @@
  * overwrite cut on open; the ledger's per-write savepoint errors and the 32-level depth limit on plain data.
  */
 import { closeSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
-import type { Attrs, AttrValue } from "../../lib/storage/ledger.js";
+import type { Attrs } from "../../lib/storage/ledger.js";
 import { INDEX_FILE, PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
+import type { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
 import { bodyOf, packFiles, packName, recordsOf, removeRoot, same, snapshot, tempRoot } from "./pack-review/helpers.js";
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof StrataError ? e.code : `not a StrataError: ${String(e)}`),
-  );
+import { codeOf, nestedArrays, scratchLedger } from "./review-helpers.js";
 
 /** The index as a power cut left it (taken earlier), with the packs as they are now (every put fdatasynced). */
 async function powerCutImage(early: string, root: string): Promise<void> {
@@ -173,16 +165,12 @@ describe("PackObjectStore: rebuilding a lost index (pre-existing)", () => {
 });
 
 describe("SqliteLedger: ops copied at submit (adfb75c)", () => {
-  let dir: string;
   let ledger: SqliteLedger;
+  let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "strata-fourth-review-"));
-    ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite"), fsync: "never" });
+    ({ ledger, cleanup } = await scratchLedger("fourth-review"));
   });
-  afterEach(async () => {
-    await ledger.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it("FIXED: attrs that validate but structuredClone cannot copy (a Proxy) fail with a foreign DataCloneError", async () => {
     // A Proxy over a plain object (an immer draft, a reactive store's object): validation reads it fine and
@@ -193,11 +181,7 @@ describe("SqliteLedger: ops copied at submit (adfb75c)", () => {
   });
 
   it("FIXED: validation and the copy read the attrs at different times: what is stored was never validated", async () => {
-    const deep = (levels: number): AttrValue => {
-      let v: AttrValue = 1;
-      for (let i = 0; i < levels; i++) v = [v];
-      return v;
-    };
+    const deep = nestedArrays;
     let reads = 0;
     const attrs = {} as Attrs;
     // an accessor (e.g. a model object's computed field): validation sees 1, the clone made after it sees 40 levels

@@ -41,13 +41,8 @@ import {
   snapshot,
   tempRoot,
 } from "./pack-review/helpers.js";
+import { codeOf } from "./review-helpers.js";
 import { runPowerWorkload } from "./second-review/power-workload.js";
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof StrataError ? e.code : `not a StrataError: ${String(e)}`),
-  );
 
 interface StoreInternals {
   openPacks: Map<number, unknown>;

@@ -23,13 +23,11 @@
  *   invalid after its validation (e.g. a bigint) fails inside the group, so again with every other write of it.
  *   Fixed: submit() copies the ops (structuredClone) in the call, right after validating them.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../lib/errors.js";
-import type { Attrs, AttrValue } from "../../lib/storage/ledger.js";
-import { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
+import type { Attrs } from "../../lib/storage/ledger.js";
+import type { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
+import { nestedArrays, scratchLedger } from "./review-helpers.js";
 
 const outcomeOf = (p: Promise<unknown>) =>
   p.then(
@@ -37,24 +35,16 @@ const outcomeOf = (p: Promise<unknown>) =>
     (e: unknown) => (e instanceof StrataError ? `${e.code}: ${e.message}` : `not a StrataError: ${String(e)}`),
   );
 
-/** a value nested `depth` arrays deep: SQLite's JSON parser refuses 1000 and more (JSON_MAX_DEPTH) */
-const nested = (depth: number): AttrValue => {
-  let v: AttrValue = 1;
-  for (let i = 0; i < depth; i++) v = [v];
-  return v;
-};
+// SQLite's JSON parser refuses values nested 1000 deep and more (JSON_MAX_DEPTH)
+const nested = nestedArrays;
 
 describe("SqliteLedger group commit", () => {
-  let dir: string;
   let ledger: SqliteLedger;
+  let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "strata-third-review-"));
-    ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite"), fsync: "never" });
+    ({ ledger, cleanup } = await scratchLedger("third-review"));
   });
-  afterEach(async () => {
-    await ledger.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   it("FIXED: a write SQLite refuses (JSON 1000 deep) fails alone, also when issued with others", async () => {
     // Control: in turns of their own, the deep write fails alone and the plain one commits.
