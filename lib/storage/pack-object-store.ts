@@ -81,6 +81,9 @@ const KIND_PUT = 1;
 const KIND_MOVE = 2;
 /** a put whose bytes 16..20 hold the CRC-32C of its data */
 const FLAG_DATA_CRC = 1;
+/** an object's row, inserted or replaced (recovery adds the condition under which a record replaces a row) */
+const UPSERT_OBJECT =
+  "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len";
 
 interface RecordHeader {
   kind: number;
@@ -222,9 +225,7 @@ export class PackObjectStore implements ObjectStore {
     this.inTransaction = db.transaction((fn: () => void) => fn());
     this.stmt = {
       get: db.prepare("SELECT pack, pos, data, len FROM objects WHERE key = ?"),
-      put: db.prepare(
-        "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len",
-      ),
+      put: db.prepare(UPSERT_OBJECT),
       move: db.prepare("UPDATE objects SET pack = ?, pos = ?, data = ? WHERE key = ? AND pack = ? AND pos = ?"),
       del: db.prepare("DELETE FROM objects WHERE key = ?"),
       list: db.prepare("SELECT key, len FROM objects WHERE key >= ? AND key > ? ORDER BY key LIMIT ?"),
@@ -676,14 +677,10 @@ async function recover(db: Database.Database, root: string, sync: SyncHooks, dur
     ]),
   );
   // a record read back never replaces a newer one (an overwrite stored later in the log of packs)
-  const put = db.prepare(
-    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len WHERE (excluded.pack, excluded.pos) > (objects.pack, objects.pos)",
-  );
+  const put = db.prepare(`${UPSERT_OBJECT} WHERE (excluded.pack, excluded.pos) > (objects.pack, objects.pos)`);
   // a move stands for the value at its origin: it never replaces one stored after that origin (an overwrite that
   // landed between the reclaim's read and the move record lies before the move in the pack, yet is newer)
-  const moved = db.prepare(
-    "INSERT INTO objects (key, pack, pos, data, len) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET pack = excluded.pack, pos = excluded.pos, data = excluded.data, len = excluded.len WHERE (objects.pack, objects.pos) < (?, ?)",
-  );
+  const moved = db.prepare(`${UPSERT_OBJECT} WHERE (objects.pack, objects.pos) < (?, ?)`);
   const setMark = db.prepare(
     "INSERT INTO packs (id, indexed_end) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET indexed_end = excluded.indexed_end",
   );
