@@ -12,14 +12,14 @@ import { encodeRecordBatch } from "../format/record-batch.js";
 import { Compression, type RecordInput } from "../format/types.js";
 import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
-import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
+import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
 import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
-import { incomingObjectKey, producerClaimKey, transactionalIdKey } from "./keys.js";
+import { incomingObjectKey, producerClaimKey, producerStateKey, transactionalIdKey } from "./keys.js";
 import { partitionForKey } from "./partitioner.js";
-import { MAX_SEQUENCE } from "./producers.js";
+import { MAX_EPOCH, MAX_SEQUENCE, retiredProducerStateOp } from "./producers.js";
 import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
 import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
 import type { FetchBatchesResult, LogService, PartitionBatches, TopicMetadata, TopicUpdate } from "./service.js";
@@ -169,15 +169,30 @@ export class Log implements LogService {
       }
       for (let attempt = 0; attempt < 10; attempt++) {
         const current = await this.deps.ledger.get(transactionalIdKey(transactionalId));
-        const producerId = current ? Number(current.attrs.producerId) : await this.claimProducerId();
-        const epoch = current ? Number(current.attrs.epoch) + 1 : 0;
-        if (epoch > 32767) throw new StrataError("INTERNAL", "producer epoch exhausted");
+        let producerId = current ? Number(current.attrs.producerId) : undefined;
+        let epoch = current ? Number(current.attrs.epoch) + 1 : 0;
+        if (producerId !== undefined && epoch > MAX_EPOCH) {
+          // Kafka's answer to an exhausted epoch: a new producer id at epoch 0. The old id is fenced first, on
+          // every partition, since no epoch bump of the new id can fence it.
+          await this.retireProducerId(producerId);
+          producerId = undefined;
+          epoch = 0;
+        }
+        producerId ??= await this.claimProducerId();
         try {
           await this.deps.ledger.write({
             type: "put",
             key: transactionalIdKey(transactionalId),
             attrs: { producerId, epoch },
-            condition: current ? { op: "eq", attr: "epoch", value: epoch - 1 } : { op: "notExists" },
+            condition: current
+              ? {
+                  op: "and",
+                  conditions: [
+                    { op: "eq", attr: "producerId", value: Number(current.attrs.producerId) },
+                    { op: "eq", attr: "epoch", value: Number(current.attrs.epoch) },
+                  ],
+                }
+              : { op: "notExists" },
           });
           return { producerId, producerEpoch: epoch };
         } catch (e) {
@@ -187,6 +202,25 @@ export class Log implements LogService {
       throw new StrataError("CONCURRENT_MODIFICATION", "transactional id is contended; retry", { retriable: true });
     }
     return { producerId: await this.claimProducerId(), producerEpoch: 0 };
+  }
+
+  /**
+   * Fences every epoch of a producer id on every partition of every topic (a put each, 100 per transaction): run
+   * once per 32,768 registrations of a transactional id. A partition created later has no state for it, so a
+   * zombie could still start there at sequence 0, as a zombie can on a partition its successor has not written.
+   */
+  private async retireProducerId(producerId: number): Promise<void> {
+    const now = this.clock.now();
+    const ops: WriteOp[] = [];
+    for (const topic of await this.topics.list()) {
+      for (let p = 0; p < topic.partitions; p++) {
+        const key = producerStateKey(topic.id, p, producerId);
+        ops.push(retiredProducerStateOp(key, this.opts.producerExpirationMs, now));
+      }
+    }
+    for (let i = 0; i < ops.length; i += MAX_TRANSACTION_ITEMS) {
+      await this.deps.ledger.transact(ops.slice(i, i + MAX_TRANSACTION_ITEMS));
+    }
   }
 
   private async claimProducerId(): Promise<number> {
@@ -698,8 +732,8 @@ function checkProducer(
   if (!Number.isSafeInteger(p.producerId) || p.producerId < 0) {
     throw new InvalidArgumentError(`${where}.producerId`, "producerId must be a non-negative integer");
   }
-  if (!Number.isInteger(p.producerEpoch) || p.producerEpoch < 0 || p.producerEpoch > 32767) {
-    throw new InvalidArgumentError(`${where}.producerEpoch`, "producerEpoch must be an integer from 0 to 32767");
+  if (!Number.isInteger(p.producerEpoch) || p.producerEpoch < 0 || p.producerEpoch > MAX_EPOCH) {
+    throw new InvalidArgumentError(`${where}.producerEpoch`, `producerEpoch must be an integer from 0 to ${MAX_EPOCH}`);
   }
   if (!Number.isInteger(p.baseSequence) || p.baseSequence < 0 || p.baseSequence > MAX_SEQUENCE) {
     throw new InvalidArgumentError(

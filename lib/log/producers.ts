@@ -46,6 +46,17 @@ export interface ProducerState {
 
 export type ProducerStateCache = Map<string, ProducerState>;
 
+/** Epochs are int16, as in Kafka: a transactional id past this one gets a new producer id (see log.ts). */
+export const MAX_EPOCH = 32767;
+/** The epoch a retired producer id's state is set to: above any epoch a client can send, so all are fenced. */
+export const RETIRED_EPOCH = MAX_EPOCH + 1;
+
+/** Fences every epoch of a retired producer id on one partition (kept as long as any producer state). */
+export function retiredProducerStateOp(key: ItemKey, expirationMs: number, nowMs: number): WriteOp {
+  const ttl = Math.floor((nowMs + expirationMs) / 1000);
+  return { type: "put", key, attrs: { epoch: RETIRED_EPOCH, nextSeq: 0, recent: [], ttl } };
+}
+
 export function producerStateFromItem(item: Item | undefined, nowMs: number): ProducerState | undefined {
   if (!item) return undefined;
   const a = item.attrs;

@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OffsetOutOfRangeError } from "../../lib/errors.js";
+import { transactionalIdKey } from "../../lib/log/keys.js";
 import { createLog, type Log } from "../../lib/log/log.js";
 import { partitionForKey } from "../../lib/log/partitioner.js";
 import { backends, type TestStorage } from "../support/backends.js";
@@ -361,6 +362,39 @@ describe.each(backends)("log on $name", (backend) => {
         "PRODUCER_FENCED",
       );
       expect((await log.fetch(name, 0, { offset: 0 })).records.map((r) => str(r.value))).toEqual(["new"]);
+    });
+
+    it("a transactional id that used up its epochs gets a new producer id at epoch 0, and the old id is fenced everywhere", async () => {
+      const name = topicName("rotate");
+      await log.createTopic(name, 2);
+      const txn = `txn-${name}`;
+      const first = await log.registerProducer(txn);
+      // as if it had been registered 32,767 more times: the last epoch Kafka's int16 allows
+      const current = await storage.ledger.get(transactionalIdKey(txn));
+      await storage.ledger.write({
+        type: "put",
+        key: transactionalIdKey(txn),
+        attrs: { ...current!.attrs, epoch: 32767 },
+      });
+      const zombie = (partition: number, seq: number) =>
+        log.produce(name, [{ key: null, value: b("zombie"), partition }], {
+          producerId: first.producerId,
+          producerEpoch: 32767,
+          baseSequences: { [partition]: seq },
+        });
+      await zombie(0, 0); // still the current producer
+
+      const next = await log.registerProducer(txn);
+      expect(next.producerId).not.toBe(first.producerId);
+      expect(next.producerEpoch).toBe(0);
+      // the old id is refused on the partition it wrote to and on one it never wrote to
+      await expectCode(zombie(0, 1), "PRODUCER_FENCED");
+      await expectCode(zombie(1, 0), "PRODUCER_FENCED");
+      const fresh = { producerId: next.producerId, producerEpoch: 0, baseSequences: { 0: 0 } };
+      await log.produce(name, [{ key: null, value: b("new"), partition: 0 }], fresh);
+      expect((await log.fetch(name, 0, { offset: 0 })).records.map((r) => str(r.value))).toEqual(["zombie", "new"]);
+      // and the new id goes on bumping its own epoch
+      expect(await log.registerProducer(txn)).toEqual({ producerId: next.producerId, producerEpoch: 1 });
     });
   });
 
