@@ -33,6 +33,8 @@ export type ErrorCode =
   | "THROTTLED"
   | "UNAVAILABLE"
   | "DATA_DIR_LOCKED"
+  /** the disk (or the quota) is full: not retriable inside a request, may clear once space is freed */
+  | "INSUFFICIENT_STORAGE"
   | "INTERNAL";
 
 export interface StrataErrorOptions {

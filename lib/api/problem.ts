@@ -18,9 +18,16 @@ interface ProblemKind {
   action?: string;
   /** the same in words, appended to the detail */
   recovery?: string;
+  /** a 5xx kind's own detail, in place of the generic one (5xx never carry the error's message) */
+  detail?: string;
 }
 
-const kind = (status: number, slug: string, title: string, recovery?: Pick<ProblemKind, "action" | "recovery">) => ({
+const kind = (
+  status: number,
+  slug: string,
+  title: string,
+  recovery?: Pick<ProblemKind, "action" | "recovery" | "detail">,
+) => ({
   status,
   slug,
   title,
@@ -65,6 +72,10 @@ export const problemKinds: Record<ErrorCode, ProblemKind> = {
   THROTTLED: kind(429, "throttled", "Too many requests"),
   UNAVAILABLE: kind(503, "unavailable", "Service unavailable"),
   DATA_DIR_LOCKED: kind(503, "unavailable", "Service unavailable"),
+  INSUFFICIENT_STORAGE: kind(507, "insufficient-storage", "Insufficient storage", {
+    detail:
+      "The server is out of storage space (its disk or quota is full). The request changed nothing; it can succeed again once space is freed.",
+  }),
   INTERNAL: kind(500, "internal", "Internal error"),
 };
 
@@ -96,7 +107,7 @@ export function problemOf(k: ProblemKind, detail: string, extensions: Record<str
 export function problemFromError(error: unknown): Problem {
   if (!isStrataError(error)) return problemOf(problemKinds.INTERNAL, "An internal error occurred.");
   const k = problemKinds[error.code] ?? problemKinds.INTERNAL;
-  if (k.status >= 500) return problemOf(k, GENERIC_5XX_DETAIL);
+  if (k.status >= 500) return problemOf(k, k.detail ?? GENERIC_5XX_DETAIL);
   const detail = k.recovery ? `${error.message}. ${k.recovery}` : error.message;
   return problemOf(k, detail, { ...publicDetails(error), ...(k.action ? { action: k.action } : {}) });
 }

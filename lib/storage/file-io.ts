@@ -38,9 +38,25 @@ export function objectNotFound(key: string, cause?: unknown): StrataError {
   });
 }
 
+/** Out of space: a full disk (ENOSPC), a full quota (EDQUOT), or SQLite saying the same of its file. */
+export const isOutOfSpace = (e: unknown): boolean => {
+  const code = errnoOf(e);
+  return code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL";
+};
+
+/** What a write that ran out of space becomes: its own code (HTTP 507), not retriable inside a request. */
+export function insufficientStorage(e: unknown, what: string): StrataError {
+  const reason = errnoOf(e) === "EDQUOT" ? "quota exceeded" : "no space left on device";
+  return new StrataError("INSUFFICIENT_STORAGE", `${what} failed: ${reason}`, {
+    cause: e,
+    details: { reason: errnoOf(e) },
+  });
+}
+
 /** A failed file call: retriable when it clears up by itself (out of descriptors, busy), not for a full or failing disk. */
 export function unavailable(e: unknown, op: string, key: string): StrataError {
   if (e instanceof StrataError) return e;
+  if (isOutOfSpace(e)) return insufficientStorage(e, `object store ${op} ${JSON.stringify(key)}`);
   const code = errnoOf(e);
   const retriable = code === "EMFILE" || code === "ENFILE" || code === "EAGAIN" || code === "EBUSY";
   return new StrataError("UNAVAILABLE", `object store ${op} ${JSON.stringify(key)} failed: ${(e as Error).message}`, {

@@ -205,6 +205,11 @@ export class PackObjectStore implements ObjectStore {
    */
   private spare: Promise<ActivePack | undefined> | undefined;
   private nextPackId: number;
+  /**
+   * A pack file created whose index row or directory sync failed (a full disk: SQLITE_FULL, ENOSPC): the next
+   * pack is this one, tried again, so failed puts do not leave one empty file each.
+   */
+  private unready: { id: number; handle: FileHandle } | undefined;
   /** packs with an open handle: the current one, and retired ones whose appends are still finishing */
   private readonly openPacks = new Map<number, ActivePack>();
   /** packs whose emptiness is being looked at: callers meanwhile ask for another look and wait for it */
@@ -348,6 +353,8 @@ export class PackObjectStore implements ObjectStore {
     this.closed = true;
     await this.opening?.catch(() => undefined);
     await this.spare; // its handle is closed below with the others; its empty file goes on the next open
+    await this.unready?.handle.close().catch(() => {}); // the same for a pack that never became ready
+    this.unready = undefined;
     for (const pack of this.openPacks.values()) {
       await pack.writes.catch(() => {});
       await pack.syncing?.catch(() => {});
@@ -493,24 +500,33 @@ export class PackObjectStore implements ObjectStore {
 
   /** A new, empty pack file with its index row, its directory entry durable. */
   private async createPack(): Promise<ActivePack> {
-    const id = this.nextPackId++;
-    const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
-      throw unavailable(e, "put", packName(id));
-    });
+    let created = this.unready;
+    this.unready = undefined;
+    if (created === undefined) {
+      const id = this.nextPackId++;
+      const handle = await open(join(this.root, packName(id)), "wx").catch((e: unknown) => {
+        throw unavailable(e, "put", packName(id));
+      });
+      created = { id, handle };
+    }
+    const { id, handle } = created;
     if (this.closed) {
       // closed meanwhile (an append of a reclaim that close() interrupted): no handle may outlive close()
       await handle.close().catch(() => {});
       throw new StrataError("UNAVAILABLE", "object store is closed");
     }
     try {
-      // its row first: a pack file without one is read from the start when the store opens
+      // its row first: a pack file without one is read from the start when the store opens (both steps can be
+      // run again: the row is inserted if missing, next_pack only grows)
       this.commit(() => {
         this.stmt.addPack.run(id);
         this.stmt.nextPack.run(id + 1);
       });
       if (this.durable) await this.sync.dir(this.root);
     } catch (e) {
-      await handle.close().catch(() => {});
+      // kept for the next pack; a second one failing meanwhile is closed (its empty file goes on the next open)
+      if (this.unready === undefined && !this.closed) this.unready = created;
+      else await handle.close().catch(() => {});
       throw unavailable(e, "put", packName(id));
     }
     const pack: ActivePack = {

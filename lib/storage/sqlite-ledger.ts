@@ -23,6 +23,7 @@
  */
 import type Database from "better-sqlite3";
 import { InvalidArgumentError, StrataError } from "../errors.js";
+import { insufficientStorage, isOutOfSpace } from "./file-io.js";
 import type { FsyncPolicy } from "./fsync.js";
 import {
   type Attrs,
@@ -237,6 +238,7 @@ export class SqliteLedger implements Ledger {
     if (this.closed || !this.db.open) {
       return new StrataError("UNAVAILABLE", `ledger ${this.path} is closed`, { cause: e });
     }
+    if (isOutOfSpace(e)) return insufficientStorage(e, `ledger ${this.path}`);
     const code = (e as { code?: string }).code ?? "";
     const retriable = code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
     return new StrataError("UNAVAILABLE", `ledger ${this.path}: ${(e as Error).message}`, { retriable, cause: e });

@@ -330,6 +330,53 @@ describe("a failed fdatasync", () => {
   });
 });
 
+describe("a full disk", () => {
+  const enospc = () => Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+
+  it("refuses puts as INSUFFICIENT_STORAGE without leaving a pack file per failure, and takes puts once space is freed", async () => {
+    let full = false;
+    const sync: SyncHooks = {
+      file: async (h) => {
+        if (full) throw enospc();
+        await osSync.file(h);
+      },
+      dir: async (p) => {
+        if (full) throw enospc();
+        await osSync.dir(p);
+      },
+    };
+    const store = await PackObjectStore.open({ root, sync });
+    await store.put("k1", bodyOf(1));
+    full = true;
+    for (let n = 2; n < 40; n++) {
+      await expect(store.put(`k${n}`, bodyOf(n)), `k${n}`).rejects.toMatchObject({
+        code: "INSUFFICIENT_STORAGE",
+        retriable: false,
+      });
+    }
+    // the pack holding k1 and at most one new one, whatever the number of failures
+    expect((await packs()).length).toBeLessThanOrEqual(2);
+    full = false;
+    await store.put("k40", bodyOf(40));
+    await expectAll(store, [1, 40]);
+    await expect(store.get("k2")).rejects.toMatchObject({ code: "OBJECT_NOT_FOUND" });
+    await store.close();
+    const reopened = await PackObjectStore.open({ root });
+    await expectAll(reopened, [1, 40]);
+    expect((await packs()).length).toBeLessThanOrEqual(2);
+    await reopened.close();
+  });
+
+  it("names a quota exceeded (EDQUOT) and a full index (SQLITE_FULL) the same way", async () => {
+    const { unavailable } = await import("../../../lib/storage/file-io.js");
+    for (const code of ["ENOSPC", "EDQUOT", "SQLITE_FULL"]) {
+      const e = unavailable(Object.assign(new Error(code), { code }), "put", "k");
+      expect(e, code).toMatchObject({ code: "INSUFFICIENT_STORAGE", retriable: false });
+    }
+    expect(unavailable(Object.assign(new Error("EIO"), { code: "EIO" }), "put", "k").code).toBe("UNAVAILABLE");
+  });
+});
+
 describe("space", () => {
   it("removes a pack once its last object is deleted", async () => {
     const store = await PackObjectStore.open({ root, packBytes: 40 * 1024 });
