@@ -4,6 +4,7 @@
  * refused before reading anything.
  */
 import { InvalidArgumentError, StrataError } from "../errors.js";
+import { checkJsonText } from "./json.js";
 
 export class RequestTooLargeError extends StrataError {
   constructor(limit: number) {
@@ -45,13 +46,21 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** JSON.parse with a 400 naming the body when the bytes are not UTF-8 JSON. An empty body is `emptyAs`. */
+/**
+ * JSON.parse with a 400 naming the body when the bytes are not UTF-8 JSON, and one naming the member when JSON.parse
+ * would lose something (a member given twice, `__proto__`, a number past 2^53-1: json.ts). An empty body is `emptyAs`.
+ */
 export function parseJson(bytes: Uint8Array, emptyAs?: unknown): unknown {
   if (bytes.byteLength === 0 && emptyAs !== undefined) return emptyAs;
+  let text: string;
+  let value: unknown;
   try {
-    return JSON.parse(strictUtf8.decode(bytes));
+    text = strictUtf8.decode(bytes);
+    value = JSON.parse(text);
   } catch (e) {
     const reason = e instanceof SyntaxError ? e.message : "the body is not valid UTF-8";
     throw new InvalidArgumentError("body", `malformed JSON: ${reason}`);
   }
+  checkJsonText(text);
+  return value;
 }

@@ -68,10 +68,12 @@ export const produceBody = (limits: Limits) =>
   });
 export type ProduceBody = z.infer<ReturnType<typeof produceBody>>;
 
+/** A query parameter's integer: past 2^53-1 it would be rounded (...993 read as ...992), so it is refused. */
 const decimal = (name: string) =>
   z
     .string()
     .regex(/^\d{1,16}$/, `${name} is a non-negative integer`)
+    .refine((s) => Number.isSafeInteger(Number(s)), `${name} is past 2^53-1 (${Number.MAX_SAFE_INTEGER})`)
     .transform(Number);
 const boundedQueryInt = (name: string, min: number, max: number) =>
   decimal(name).pipe(z.number().min(min).max(max).refine(Number.isSafeInteger));
