@@ -502,14 +502,16 @@ export class Consumer {
   }
 
   private async join(): Promise<void> {
-    // A client-chosen member id: a join retried after a lost answer finds the member it created (KIP-1082).
+    // A client-chosen member id (KIP-1082), fresh per join; the joinId makes a join retried after a lost answer
+    // find the incarnation it created (without it the server would fence that one and start another).
     const memberId = randomUUID();
+    const joinId = randomUUID();
     let sentAt = Date.now();
     const r = await withRetries(
       () => {
         sentAt = Date.now();
         return this.http.json<JoinAnswer>("POST", `${this.groupPath()}/members`, {
-          json: { topics: this.topics, sessionTimeoutMs: this.sessionTimeoutMs, memberId },
+          json: { topics: this.topics, sessionTimeoutMs: this.sessionTimeoutMs, memberId, joinId },
         });
       },
       { shouldStop: () => this.stopping, maxBackoffMs: 1000 },

@@ -5,7 +5,16 @@
  */
 import type { Context, Hono } from "hono";
 import type { GroupCoordinator } from "../groups/coordinator.js";
-import { commitBody, groupName, heartbeatBody, joinBody, memberIdName, parse, resetBody } from "./schemas.js";
+import {
+  commitBody,
+  groupName,
+  heartbeatBody,
+  joinBody,
+  leaveQuery,
+  memberIdName,
+  parse,
+  resetBody,
+} from "./schemas.js";
 
 /** What the routes need of the coordinator (tests may stand in for it). */
 export type GroupService = Pick<
@@ -35,7 +44,8 @@ export function groupRoutes(app: Hono, groups: GroupService, jsonBody: JsonBody)
     return c.body(null, 204);
   });
 
-  // A join is an RPC rather than a resource creation: a join retried with its memberId finds the same member.
+  // A join is an RPC rather than a resource creation: a join naming a live member starts a new incarnation of it
+  // (the old one is fenced), unless it repeats that incarnation's joinId (a retry whose answer was lost).
   app.post("/v1/groups/:group/members", async (c) => {
     const group = groupParam(c);
     return c.json(await groups.join(group, parse(joinBody, await jsonBody(c))));
@@ -46,7 +56,9 @@ export function groupRoutes(app: Hono, groups: GroupService, jsonBody: JsonBody)
     return c.json(await groups.heartbeat(group, memberId, parse(heartbeatBody, await jsonBody(c))));
   });
   app.delete("/v1/groups/:group/members/:memberId", async (c) => {
-    await groups.leave(groupParam(c), memberParam(c));
+    const group = groupParam(c);
+    const memberId = memberParam(c);
+    await groups.leave(group, memberId, parse(leaveQuery, c.req.query(), "query"));
     return c.body(null, 204);
   });
 

@@ -299,8 +299,11 @@ function groupPaths() {
       post: {
         operationId: "joinGroup",
         description:
-          "Joins the group (creating it). A join retried with the same memberId finds the same member. The member " +
-          "may own the listed partitions now and must heartbeat well within sessionTimeoutMs.",
+          "Joins the group (creating it). A join naming a live memberId is a new incarnation of that member: new " +
+          "epoch, the previous incarnation is fenced (409 on its next heartbeat or commit) and its partitions are " +
+          "given out only once its lease has ended or it left with its epoch. A join retried with the same memberId " +
+          "and joinId (its answer was lost) finds the same incarnation. The member may own the listed partitions " +
+          "now and must heartbeat well within sessionTimeoutMs.",
         requestBody: { required: true, content: json(ref("Join")) },
         responses: { "200": ok("joined", ref("JoinResult")), ...problems(400, 409, 413, 415, 429, 503) },
       },
@@ -320,7 +323,11 @@ function groupPaths() {
       parameters: [group, member],
       delete: {
         operationId: "leaveGroup",
-        description: "The member's partitions are free at once. Leaving an unknown member is not an error.",
+        description:
+          "The member's partitions are free at once. Leaving an unknown member is not an error. With memberEpoch, " +
+          "only the incarnation at that epoch leaves (a fenced one frees what it may still hold; a newer " +
+          "incarnation of the memberId stays).",
+        parameters: [query("memberEpoch", { type: "integer", minimum: 0 }, "the leaving incarnation's epoch")],
         responses: { "204": { description: "left" }, ...problems(400, 429, 503) },
       },
     },
@@ -407,7 +414,8 @@ function groupSchemas() {
           maximum: MAX_SESSION_TIMEOUT_MS,
           default: DEFAULT_SESSION_TIMEOUT_MS,
         },
-        memberId: { ...ref("GroupName"), description: "optional, client-chosen: makes a retried join safe" },
+        memberId: { ...ref("GroupName"), description: "optional, client-chosen; a live one is replaced (fenced)" },
+        joinId: { ...ref("GroupName"), description: "optional, client-chosen per join and repeated on its retries" },
       },
     },
     JoinResult: {

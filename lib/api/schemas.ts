@@ -136,6 +136,12 @@ export const joinBody = z.strictObject({
   topics: z.array(topicName).min(1).max(MAX_SUBSCRIBED_TOPICS),
   sessionTimeoutMs: z.number().int().min(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).optional(),
   memberId: memberIdName.optional(),
+  joinId: safeName("joinId").optional(),
+});
+
+/** DELETE of a member: `?memberEpoch=` makes only that incarnation leave (docs/GROUPS.md). */
+export const leaveQuery = z.strictObject({
+  memberEpoch: decimal("memberEpoch").optional(),
 });
 
 export const heartbeatBody = z.strictObject({

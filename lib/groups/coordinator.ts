@@ -15,7 +15,14 @@ import type { TopicDescription } from "../log/types.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Item, type ItemKey, type Ledger, type WriteOp } from "../storage/ledger.js";
 import { fencedMember, groupNotEmpty, groupNotFound, notOwner, tooMuchContention, unknownMember } from "./errors.js";
-import { reconcile, refreshTopics, removeExpired, subscribedTopics, targetOf } from "./membership.js";
+import {
+  reconcile,
+  refreshTopics,
+  removeExpired,
+  replaceIncarnation,
+  subscribedTopics,
+  targetOf,
+} from "./membership.js";
 import { getOwn, type PartitionKey, partitionKey, sameSet, setOwn, toKeySet, toList } from "./partitions.js";
 import {
   decodeGroup,
@@ -28,6 +35,7 @@ import {
   leaseEnd,
   listingKey,
   liveMemberIds,
+  type MemberRecord,
   OFFSET_PREFIX,
   offsetKey,
   STATE_SK,
@@ -43,6 +51,7 @@ import type {
   HeartbeatResult,
   JoinOptions,
   JoinResult,
+  LeaveOptions,
   PartitionOffset,
   ResetOptions,
   ResetResult,
@@ -128,20 +137,22 @@ export class GroupCoordinator {
       MAX_SESSION_TIMEOUT_MS,
     );
     const memberId = options.memberId === undefined ? this.newMemberId() : checkMemberId(options.memberId);
+    const joinId = options.joinId === undefined ? undefined : checkMemberId(options.joinId, "joinId");
     const view: TopicView = new Map();
 
     return this.mutate(group, async (g, now, exists) => {
       if (removeExpired(g, now).length > 0) g.groupEpoch++;
       const existing = getOwn(g.members, memberId);
-      if (existing) {
-        // A retried join (its answer was lost): same member; the caller holds nothing yet.
+      // A retried join (its answer was lost) repeats its joinId: same incarnation; the caller holds nothing yet.
+      const retry = existing !== undefined && joinId !== undefined && existing.joinId === joinId;
+      if (retry) {
         if (existing.topics.join() !== topics.join()) g.groupEpoch++;
         existing.topics = topics;
         existing.sessionTimeoutMs = sessionTimeoutMs;
       } else {
-        if (Object.keys(g.members).length >= MAX_MEMBERS) throw groupFull(group, "members");
+        if (!existing && Object.keys(g.members).length >= MAX_MEMBERS) throw groupFull(group, "members");
         const memberEpoch = ++g.lastMemberEpoch;
-        setOwn(g.members, memberId, {
+        const fresh: MemberRecord = {
           topics,
           sessionTimeoutMs,
           memberEpoch,
@@ -149,14 +160,18 @@ export class GroupCoordinator {
           renewedAt: now,
           assigned: {},
           revoking: {},
-        });
+          ...(joinId === undefined ? {} : { joinId }),
+        };
+        // Another process (or this one restarted) names a live member: a new incarnation that fences the old one.
+        if (existing) replaceIncarnation(g, memberId, fresh);
+        else setOwn(g.members, memberId, fresh);
         g.groupEpoch++;
       }
       const m = g.members[memberId]!;
       m.renewedAt = now;
       if (refreshTopics(g, await this.view(view, subscribedTopics(g)))) g.groupEpoch++;
       reconcile(g, memberId, undefined, now);
-      if (!existing && JSON.stringify(encodeGroup(g)).length > MAX_STATE_BYTES) throw groupFull(group, "state size");
+      if (!retry && JSON.stringify(encodeGroup(g)).length > MAX_STATE_BYTES) throw groupFull(group, "state size");
       return {
         result: { memberId, memberEpoch: m.memberEpoch, assignments: toList(toKeySet(m.assigned)), sessionTimeoutMs },
         write: true,
@@ -196,16 +211,28 @@ export class GroupCoordinator {
     });
   }
 
-  /** DELETE /v1/groups/{group}/members/{memberId}: the caller has stopped consuming; its partitions are free at once. */
-  async leave(group: string, memberId: string): Promise<void> {
+  /**
+   * DELETE /v1/groups/{group}/members/{memberId}: the caller has stopped consuming; its partitions are free at once.
+   * With `memberEpoch`, only the incarnation at that epoch leaves: the member itself at its current or previous
+   * epoch, or a fenced incarnation's hold (a newer incarnation of the id is left alone).
+   */
+  async leave(group: string, memberId: string, options: LeaveOptions = {}): Promise<void> {
     checkGroup(group);
     checkMemberId(memberId);
+    const epoch = options?.memberEpoch === undefined ? undefined : checkInt(options.memberEpoch, "memberEpoch", 0);
     await this.mutate(group, (g, now, exists) => {
       // Leaving twice (a retried request) is not an error.
-      if (!exists || !getOwn(g.members, memberId)) return { result: undefined, write: false };
-      delete g.members[memberId];
+      if (!exists) return { result: undefined, write: false };
+      const m = getOwn(g.members, memberId);
+      const current = m !== undefined && (epoch === undefined || epoch === m.memberEpoch || epoch === m.previousEpoch);
+      const holds = g.fenced.length;
+      if (epoch !== undefined) g.fenced = g.fenced.filter((h) => h.memberId !== memberId || h.memberEpoch !== epoch);
+      if (!current && g.fenced.length === holds) return { result: undefined, write: false };
+      if (current) {
+        delete g.members[memberId];
+        g.groupEpoch++;
+      }
       removeExpired(g, now);
-      g.groupEpoch++;
       return { result: undefined, write: true };
     });
   }

@@ -5,13 +5,31 @@
  */
 import { computeTarget, type TargetAssignment } from "./assignor.js";
 import { getOwn, type PartitionKey, sameSet, setOwn, toKeySet, toStored } from "./partitions.js";
-import { type GroupRecord, isLive, liveMemberIds, type TopicRecord } from "./state.js";
+import { type GroupRecord, isLive, leaseEnd, liveMemberIds, type MemberRecord, type TopicRecord } from "./state.js";
 
-/** Drops members whose lease has ended; their partitions are free again. Returns the ids removed. */
+/**
+ * Drops members whose lease has ended, and fenced holds whose time is up; their partitions are free again.
+ * Returns the member ids removed (a hold ending changes no target, only what is busy).
+ */
 export function removeExpired(g: GroupRecord, now: number): string[] {
   const gone = Object.keys(g.members).filter((id) => !isLive(g.members[id]!, now));
   for (const id of gone) delete g.members[id];
+  g.fenced = g.fenced.filter((h) => h.until > now);
   return gone;
+}
+
+/**
+ * Replaces a member's incarnation by a new one (a join from another process, or a restart, naming its id): the
+ * old epoch is fenced from now on, and what the old incarnation may hold stays busy until its lease would have
+ * ended. The new incarnation starts with nothing; reconcile gives it partitions as they are free.
+ */
+export function replaceIncarnation(g: GroupRecord, memberId: string, next: MemberRecord): void {
+  const old = g.members[memberId]!;
+  const partitions = toStored([...toKeySet(old.assigned), ...toKeySet(old.revoking)]);
+  if (Object.keys(partitions).length > 0) {
+    g.fenced.push({ memberId, memberEpoch: old.memberEpoch, until: leaseEnd(old), partitions });
+  }
+  setOwn(g.members, memberId, next);
 }
 
 /** Every topic some member subscribes to. */
@@ -70,6 +88,7 @@ export function reconcile(g: GroupRecord, memberId: string, owned: ReadonlySet<P
   for (const k of assigned) (target.has(k) ? nextAssigned : nextRevoking).add(k);
 
   const busy = new Set<PartitionKey>();
+  for (const h of g.fenced) if (h.until > now) for (const k of toKeySet(h.partitions)) busy.add(k);
   for (const id of liveMemberIds(g, now)) {
     if (id === memberId) continue;
     for (const k of toKeySet(g.members[id]!.assigned)) busy.add(k);

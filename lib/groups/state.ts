@@ -35,6 +35,20 @@ export interface MemberRecord {
   assigned: StoredPartitions;
   /** revoked partitions the member may still hold until a heartbeat at its current epoch leaves them out */
   revoking: StoredPartitions;
+  /** the joinId of the join that started this incarnation, if it sent one (a retry repeats it) */
+  joinId?: string;
+}
+
+/**
+ * What an incarnation replaced by a newer join of the same memberId may still hold: busy for everyone until its
+ * lease would have ended (`until`), or until it leaves naming its epoch. It is fenced, so it can neither renew
+ * nor commit; the entry only keeps its partitions from being given to anyone while it may still consume them.
+ */
+export interface FencedHold {
+  memberId: string;
+  memberEpoch: number;
+  until: number;
+  partitions: StoredPartitions;
 }
 
 export interface TopicRecord {
@@ -51,6 +65,8 @@ export interface GroupRecord {
   members: Record<string, MemberRecord>;
   /** the subscribed topics as last seen: partitions only grow for one topic id */
   topics: Record<string, TopicRecord>;
+  /** replaced incarnations whose partitions are not free yet (docs/GROUPS.md, "One memberId, two processes") */
+  fenced: FencedHold[];
 }
 
 export const emptyGroup = (): GroupRecord => ({
@@ -59,6 +75,7 @@ export const emptyGroup = (): GroupRecord => ({
   lastMemberEpoch: 0,
   members: {},
   topics: {},
+  fenced: [],
 });
 
 export function encodeGroup(g: GroupRecord): Attrs {
@@ -68,6 +85,7 @@ export function encodeGroup(g: GroupRecord): Attrs {
     lastMemberEpoch: g.lastMemberEpoch,
     members: g.members as unknown as AttrValue,
     topics: g.topics as unknown as AttrValue,
+    fenced: g.fenced as unknown as AttrValue,
   };
 }
 
@@ -79,6 +97,7 @@ export function decodeGroup(item: Item): GroupRecord {
     lastMemberEpoch: a.lastMemberEpoch as number,
     members: (a.members ?? {}) as unknown as Record<string, MemberRecord>,
     topics: (a.topics ?? {}) as unknown as Record<string, TopicRecord>,
+    fenced: (a.fenced ?? []) as unknown as FencedHold[],
   });
 }
 

@@ -14,10 +14,23 @@ export interface JoinOptions {
   /** lease length; default 45 s, as in Kafka */
   sessionTimeoutMs?: number;
   /**
-   * Client-chosen member id (as KIP-1082 lets Kafka clients do). A join retried with the same id
-   * (its answer was lost) finds the member it created instead of orphaning it until its lease expires.
+   * Client-chosen member id (as KIP-1082 lets Kafka clients do). A join naming a live member is a new
+   * incarnation of it (new epoch; the previous one is fenced) unless it repeats that incarnation's joinId.
    */
   memberId?: string;
+  /**
+   * Client-chosen id of this join, repeated on its retries: a retry (its answer was lost) finds the incarnation
+   * it created, same epoch and partitions. Without it, every join naming a live member starts a new incarnation.
+   */
+  joinId?: string;
+}
+
+export interface LeaveOptions {
+  /**
+   * The leaving incarnation's epoch. With it, a leave from a fenced incarnation frees only what that incarnation
+   * may still hold and never removes the member's newer incarnation. Without it, the member is removed.
+   */
+  memberEpoch?: number;
 }
 
 export interface JoinResult {

@@ -16,7 +16,7 @@ export function checkGroup(group: unknown): string {
 
 export function checkMemberId(memberId: unknown, field = "memberId"): string {
   if (typeof memberId !== "string" || !ID.test(memberId)) {
-    throw new InvalidArgumentError(field, "a memberId is 1-249 characters of [A-Za-z0-9._-]");
+    throw new InvalidArgumentError(field, `a ${field} is 1-249 characters of [A-Za-z0-9._-]`);
   }
   return memberId;
 }

@@ -10,8 +10,13 @@ import type { ObjectStore } from "../storage/object-store.js";
 export { COMMIT_DEADLINE_MS };
 
 export interface MaintenanceOptions {
-  /** how long a partition lease lasts; a run that outlives it can change nothing (default 5 min) */
+  /**
+   * how long a partition lease lasts unless renewed; a live run renews it every third of it, so this is what a dead
+   * runner (kill -9, Lambda timeout) costs its partition; a run that outlives it can change nothing (default 30 s)
+   */
   leaseMs?: number;
+  /** no run holds a lease longer than this, renewals included (default 15 min, a Lambda's limit; at least leaseMs) */
+  maxLeaseHoldMs?: number;
   /** an object with no references left is deleted only this long after it lost the last one (default 5 min) */
   graceMs?: number;
   /**
@@ -53,13 +58,15 @@ export interface Context {
 
 export function makeContext(deps: MaintenanceDeps): Context {
   const o = deps.options ?? {};
+  const leaseMs = o.leaseMs ?? 30_000;
   return {
     ledger: deps.ledger,
     store: deps.store,
     clock: deps.clock ?? systemClock,
     unique: deps.unique ?? (() => randomBytes(8).toString("hex")),
     opts: {
-      leaseMs: o.leaseMs ?? 300_000,
+      leaseMs,
+      maxLeaseHoldMs: Math.max(leaseMs, o.maxLeaseHoldMs ?? 900_000),
       graceMs: o.graceMs ?? 300_000,
       settleMs: o.settleMs ?? COMMIT_DEADLINE_MS + 30_000,
       orphanAgeMs: Math.max(o.orphanAgeMs ?? 900_000, COMMIT_DEADLINE_MS + 1),

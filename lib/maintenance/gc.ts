@@ -30,6 +30,14 @@ export async function collectTopic(ctx: Context, job: GcJob): Promise<boolean> {
 async function collectPartition(ctx: Context, topicId: string, partition: number): Promise<boolean> {
   const lease = await Lease.acquire(ctx, topicId, partition);
   if (!lease) return false;
+  try {
+    return await collectLeased(ctx, lease, topicId, partition);
+  } finally {
+    lease.stop(); // the lease item is deleted on success; on a failure it ends within leaseMs
+  }
+}
+
+async function collectLeased(ctx: Context, lease: Lease, topicId: string, partition: number): Promise<boolean> {
   const p = { topicId, partition };
   for (;;) {
     const items = await ctx.ledger.query(batchPk(topicId, partition), { limit: 300 });

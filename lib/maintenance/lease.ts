@@ -4,6 +4,13 @@
  * atomically with the write. A run frozen past its lease (a paused Lambda) therefore changes nothing: either
  * another run took the lease (new token) or the expiry is in the past.
  *
+ * The lease is short (leaseMs, default 30 s) so a runner that dies (kill -9, a Lambda timeout) blocks its partition
+ * for at most that long. A live runner renews it in slices: a timer every leaseMs/4 of real time, and every fenced
+ * transaction, extend the expiry once leaseMs/3 has passed on the clock since the last renewal (a conditional write
+ * on token and expiry, so an expired lease is never revived). A renewal that fails marks the lease lost: every later
+ * step throws LeaseLostError before writing. No run holds a lease past acquire + maxLeaseHoldMs (a hung runner
+ * cannot keep a partition forever, and the sweep's pending rule builds on that bound).
+ *
  * The lease item also holds what maintenance remembers about the partition between runs (mergedTo, cleanTo,
  * nextDue), so that state is only ever changed by the lease holder.
  */
@@ -20,6 +27,12 @@ export class LeaseLostError extends StrataError {
 }
 
 export class Lease {
+  /** clock time of the last successful write of `expires` */
+  private renewedAt: number;
+  private lost: LeaseLostError | undefined;
+  private renewing: Promise<void> | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
   private constructor(
     private readonly ctx: Context,
     readonly topicId: string,
@@ -27,9 +40,15 @@ export class Lease {
     readonly token: string,
     /** the state kept on the lease item when it was taken */
     readonly state: Attrs,
-  ) {}
+    private readonly acquiredAt: number,
+  ) {
+    this.renewedAt = acquiredAt;
+  }
 
-  /** Takes the lease if it is free or expired; undefined when another run holds it. */
+  /**
+   * Takes the lease if it is free or expired; undefined when another run holds it. The lease renews itself while
+   * the run lives: end every run with `release()`, or `stop()` on a failure path (the lease then simply expires).
+   */
   static async acquire(ctx: Context, topicId: string, partition: number): Promise<Lease | undefined> {
     const key = leaseKey(topicId, partition);
     const now = ctx.clock.now();
@@ -54,7 +73,10 @@ export class Lease {
     // Read back what earlier runs remembered (the write above kept it: update only set token and expires).
     const item = await ctx.ledger.get(key);
     if (!item || item.attrs.token !== token) return undefined;
-    return new Lease(ctx, topicId, partition, token, item.attrs);
+    const lease = new Lease(ctx, topicId, partition, token, item.attrs, now);
+    lease.timer = setInterval(() => void lease.renewIfDue().catch(() => {}), Math.max(1, ctx.opts.leaseMs / 4));
+    lease.timer.unref?.();
+    return lease;
   }
 
   get key() {
@@ -74,6 +96,7 @@ export class Lease {
 
   /** The transaction item that fences a write: a check, or an update of the remembered state. */
   op(set?: Attrs, remove?: string[]): WriteOp {
+    if (this.lost) throw this.lost;
     if (!set && !remove) return { type: "check", key: this.key, condition: this.condition() };
     const op: WriteOp = { type: "update", key: this.key, condition: this.condition() };
     if (set) op.set = set;
@@ -86,20 +109,37 @@ export class Lease {
    * Returns false when another operation's condition failed (the caller re-reads and decides).
    */
   async transact(ops: WriteOp[], set?: Attrs): Promise<boolean> {
+    await this.renewIfDue();
     try {
       await this.ctx.ledger.transact([this.op(set), ...ops]);
       return true;
     } catch (e) {
       if (e instanceof ConditionFailedError) {
-        if (e.reasons[0]?.failed) throw new LeaseLostError(`partition ${this.partition}`, e);
+        if (e.reasons[0]?.failed) throw this.lose(new LeaseLostError(`partition ${this.partition}`, e));
         return false;
       }
       throw e;
     }
   }
 
+  /**
+   * Extends the expiry to now + leaseMs (never past acquire + maxLeaseHoldMs), if the lease is still ours and
+   * unexpired; otherwise the lease is lost and this throws. One renewal at a time.
+   */
+  async renew(): Promise<void> {
+    if (this.lost) throw this.lost;
+    if (!this.renewing) {
+      this.renewing = this.writeExpiry().finally(() => {
+        this.renewing = undefined;
+      });
+    }
+    return this.renewing;
+  }
+
   /** Ends the lease early so the next run need not wait for it to expire; keeps the remembered state. */
   async release(): Promise<void> {
+    this.stop();
+    await this.renewing?.catch(() => {});
     try {
       await this.ctx.ledger.write({
         type: "update",
@@ -112,11 +152,41 @@ export class Lease {
     }
   }
 
-  /** Throws when the lease is no longer ours (checked before irreversible work such as object deletes). */
+  /** Stops renewing without releasing (a run that failed): the lease ends on its own within leaseMs. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Throws when the lease is no longer ours (checked before irreversible work such as object writes). A renewal is
+   * a conditional write on token and expiry, so it is the check, and it gives the work ahead a whole lease.
+   */
   async assertHeld(): Promise<void> {
-    const item = await this.ctx.ledger.get(this.key);
-    if (!item || item.attrs.token !== this.token || Number(item.attrs.expires) <= this.ctx.clock.now()) {
-      throw new LeaseLostError(`partition ${this.partition}`);
+    await this.renew();
+  }
+
+  private async renewIfDue(): Promise<void> {
+    if (this.lost) throw this.lost;
+    if (this.ctx.clock.now() - this.renewedAt >= this.ctx.opts.leaseMs / 3) await this.renew();
+  }
+
+  private async writeExpiry(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const expires = Math.min(now + this.ctx.opts.leaseMs, this.acquiredAt + this.ctx.opts.maxLeaseHoldMs);
+    if (expires <= now) throw this.lose(new LeaseLostError(`partition ${this.partition}: held for maxLeaseHoldMs`));
+    try {
+      await this.ctx.ledger.write({ type: "update", key: this.key, set: { expires }, condition: this.condition() });
+    } catch (e) {
+      if (e instanceof ConditionFailedError) throw this.lose(new LeaseLostError(`partition ${this.partition}`, e));
+      throw e;
     }
+    this.renewedAt = now;
+  }
+
+  private lose(e: LeaseLostError): LeaseLostError {
+    this.lost ??= e;
+    this.stop();
+    return this.lost;
   }
 }

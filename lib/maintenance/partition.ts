@@ -50,11 +50,27 @@ export async function maintainPartition(
   const lease = await Lease.acquire(ctx, topic.id, partition);
   if (!lease) return report;
   report.leased = true;
+  try {
+    await underLease(ctx, lease, topic, partition, dueItems, report);
+  } finally {
+    lease.stop(); // a run that failed stops renewing: its lease ends within leaseMs
+  }
+  return report;
+}
+
+async function underLease(
+  ctx: Context,
+  lease: Lease,
+  topic: TopicRecord,
+  partition: number,
+  dueItems: string[],
+  report: PartitionReport,
+): Promise<void> {
   const p: PartitionRef = { topicId: topic.id, partition };
   let head = await readHead(ctx, p);
   if (!head) {
     await lease.release();
-    return report;
+    return;
   }
   report.logStartBefore = head.logStart;
   head = await applyRetention(ctx, lease, topic, p, head);
@@ -73,7 +89,6 @@ export async function maintainPartition(
   }
   report.nextDue = await schedule(ctx, lease, topic, p, dueItems, compacted?.nextDue);
   await lease.release();
-  return report;
 }
 
 export const isCompacted = (topic: TopicRecord) => (topic.config["cleanup.policy"] ?? "delete").includes("compact");

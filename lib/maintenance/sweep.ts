@@ -7,7 +7,7 @@
  *   transaction that removes that last reference will put it back. Trash items are removed only if unchanged
  *   (token), so a reference removed while we looked is never forgotten.
  * - pending: a segment object maintenance announced before writing it; if the run died before the swap, nothing
- *   references it once the lease is over.
+ *   references it once the lease is over (at the latest maxLeaseHoldMs after the announcement, renewals included).
  * - incoming: hour-bucketed produce objects. A bucket whose hour ended more than orphanAgeMs ago can get no new
  *   references (a produce commits within its deadline or never), so every object in it without a reference is an
  *   orphan. A cursor remembers the last key visited; an idle run lists nothing.
@@ -34,7 +34,8 @@ function pastCommitDeadline(ctx: Context, object: string): boolean {
 export async function sweep(ctx: Context): Promise<SweepReport> {
   const report: SweepReport = { deleted: [], inspected: 0 };
   await sweepMarked(ctx, TRASH_PK, ctx.opts.graceMs, report);
-  await sweepMarked(ctx, PENDING_PK, ctx.opts.leaseMs + ctx.opts.graceMs, report);
+  // A run may add a reference only while it holds its lease, which ends by maxLeaseHoldMs after it was taken.
+  await sweepMarked(ctx, PENDING_PK, ctx.opts.maxLeaseHoldMs + ctx.opts.graceMs, report);
   await sweepIncoming(ctx, report);
   return report;
 }

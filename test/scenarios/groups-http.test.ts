@@ -96,12 +96,48 @@ describe("membership", () => {
     expect(sorted(all.body.assignments)).toEqual(tps("m-orders", 0, 1, 2, 3));
   });
 
-  it("a retried join with the same memberId finds the same member", async () => {
+  it("a retried join with the same memberId and joinId finds the same member", async () => {
     await topic("r-orders", 2);
-    const first = await join("r-group", { topics: ["r-orders"], memberId: "stable-id" });
-    const again = await join("r-group", { topics: ["r-orders"], memberId: "stable-id" });
-    expect(again.memberEpoch).toBe(first.memberEpoch);
+    const first = await join("r-group", { topics: ["r-orders"], memberId: "stable-id", joinId: "join-1" });
+    const again = await join("r-group", { topics: ["r-orders"], memberId: "stable-id", joinId: "join-1" });
+    expect(again).toEqual(first);
     expect((await api.get("/v1/groups/r-group")).body.members).toHaveLength(1);
+  });
+
+  it("two processes joining with one memberId: the first is fenced, nothing is given to both", async () => {
+    await topic("twin-orders", 2);
+    const first = await join("twin-group", {
+      topics: ["twin-orders"],
+      memberId: "shared-id",
+      sessionTimeoutMs: 10_000,
+    });
+    expect(sorted(first.assignments)).toEqual(tps("twin-orders", 0, 1));
+    const second = await join("twin-group", {
+      topics: ["twin-orders"],
+      memberId: "shared-id",
+      sessionTimeoutMs: 10_000,
+    });
+    expect(second.memberEpoch).not.toBe(first.memberEpoch);
+    expect(second.assignments).toEqual([]); // the first process may still be consuming both partitions
+    // the first process's next heartbeat and commit are fenced
+    const beat = await heartbeat("twin-group", "shared-id", first.memberEpoch, first.assignments);
+    expectProblem(beat, 409, "fenced-member");
+    expect(beat.body.action).toBe("rejoin");
+    const committed = await commit("twin-group", {
+      memberId: "shared-id",
+      memberEpoch: first.memberEpoch,
+      offsets: [{ topic: "twin-orders", partition: 0, offset: 0 }],
+    });
+    expectProblem(committed, 409, "fenced-member");
+    // it leaves naming its epoch: the second incarnation stays and now gets the partitions
+    const left = await api.delete(`/v1/groups/twin-group/members/shared-id?memberEpoch=${first.memberEpoch}`);
+    expect(left.status).toBe(204);
+    const got = await heartbeat("twin-group", "shared-id", second.memberEpoch, []);
+    expect(got.status).toBe(200);
+    expect(sorted(got.body.assignments)).toEqual(tps("twin-orders", 0, 1));
+    const bad = await api.delete("/v1/groups/twin-group/members/shared-id?memberEpoch=x");
+    expectProblem(bad, 400, "invalid-argument");
+    expect(bad.body.field).toBe("memberEpoch");
   });
 });
 

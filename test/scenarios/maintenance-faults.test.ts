@@ -12,10 +12,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Log } from "../../lib/log/log.js";
 import type { MaintenanceJob } from "../../lib/maintenance/dispatcher.js";
+import { leaseKey } from "../../lib/maintenance/keys.js";
 import { LeaseLostError } from "../../lib/maintenance/lease.js";
 import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
 import type { ManualClock } from "../../lib/storage/clock.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
+import type { ObjectStore } from "../../lib/storage/object-store.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import {
   b,
@@ -128,6 +130,48 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
     expect(await readAll(log, name)).toEqual(readBefore);
     await settle();
     expect(await unreferenced(storage.ledger, storage.store, id)).toEqual([]);
+  });
+
+  it("a live run slower than its lease renews it: a second run meanwhile does nothing, and the slow one finishes", async () => {
+    const { name, id, job } = await prepare();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let stalled = false;
+    const s = storage.store;
+    const slowStore: ObjectStore = {
+      put: async (key, body) => {
+        if (!stalled) {
+          stalled = true;
+          await gate; // a long PUT: the process is alive, only this step is slow
+        }
+        return s.put(key, body);
+      },
+      get: (key, range) => s.get(key, range),
+      delete: (key) => s.delete(key),
+      list: (prefix, o) => s.list(prefix, o),
+    };
+    const slow = createMaintenance({ ledger: storage.ledger, store: slowStore, clock, options });
+    const running = slow.run(job);
+    while (!stalled) await new Promise((r) => setTimeout(r, 5));
+    const expires = async () => Number((await storage.ledger.get(leaseKey(id, 0)))?.attrs.expires);
+    for (let step = 0; step < 5; step++) {
+      clock.advance(options.leaseMs * 0.4); // 2 leases in all, each step past the renewal threshold
+      const started = Date.now();
+      while ((await expires()) < clock.now() + options.leaseMs && Date.now() - started < 10_000) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(await expires(), `renewed at step ${step}`).toBe(clock.now() + options.leaseMs);
+    }
+    const other = await maintenance.run(job);
+    expect(other).toMatchObject({ kind: "partition", leased: false });
+    release();
+    const report = await running;
+    expect(report).toMatchObject({ kind: "partition", leased: true, logStartAfter: 20 });
+    expect((report as { segmentsWritten: number }).segmentsWritten).toBeGreaterThan(0);
+    const after = await readAll(log, name);
+    expect([after.logStartOffset, after.highWatermark]).toEqual([20, 28]);
   });
 
   it("produce and fetch run alongside merging with identical answers", async () => {

@@ -53,7 +53,7 @@ describe.each(ledgerFactories)("faults on group writes ($name ledger)", (factory
   describe.each(["before", "after"] as const)("fault %s the write", (when) => {
     it("join: the retry finds or creates exactly one member", async () => {
       const { groups, faulted, close } = await setup(factory);
-      const a = await faulted(when, () => groups.join("g", { topics: ["t"], memberId: "a" }));
+      const a = await faulted(when, () => groups.join("g", { topics: ["t"], memberId: "a", joinId: "a-1" }));
       expect(a.assignments.length).toBe(4);
       const d = await groups.describeGroup("g");
       expect(d.members.map((m) => m.memberId)).toEqual(["a"]);
