@@ -7,6 +7,7 @@
  */
 import { handle } from "hono/aws-lambda";
 import { createApp } from "../lib/api/app.js";
+import { parseCorsOrigins } from "../lib/api/guard.js";
 import { GroupCoordinator } from "../lib/groups/coordinator.js";
 import { parseTopicDefaults } from "../lib/log/config.js";
 import { createLog } from "../lib/log/log.js";
@@ -29,7 +30,11 @@ function build(): ApiHandler {
   const groups = new GroupCoordinator({ ledger, topics: log, clock: systemClock });
   // The default binary test base64-encodes every answer that is not text or JSON: binary fetches are.
   const records = recordsAdmin({ ledger, topics: log.topics, clock: systemClock });
-  return handle(createApp({ log, groups, records }));
+  // No Host check here (no listenHost): API Gateway routes by host name, and DNS rebinding, which the check
+  // defeats locally, cannot point a browser at a public HTTPS endpoint under another name. Cross-origin writes
+  // are refused as locally; CORS only for STRATA_CORS_ORIGINS (a bad value fails the first request, naming it).
+  const guard = { corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS) };
+  return handle(createApp({ log, groups, records, guard }));
 }
 
 export const handler: ApiHandler = (event, context) => {

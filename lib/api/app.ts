@@ -19,6 +19,7 @@ import {
   trimToBudget,
 } from "./convert.js";
 import { type GroupService, groupRoutes } from "./groups.js";
+import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { openApiDocument } from "./openapi.js";
 import { edgeKinds, errorResponse, problemFromError, problemOf, problemResponse } from "./problem.js";
@@ -61,6 +62,8 @@ export interface AppDeps {
   /** Kafka's deleteRecords (lib/maintenance): moves a partition's logStartOffset forward */
   records: RecordsAdmin;
   limits?: Partial<Limits>;
+  /** Host, Origin and CORS rules (guard.ts); without it, cross-origin writes are still refused, Host is not checked */
+  guard?: GuardOptions;
 }
 
 /**
@@ -72,16 +75,25 @@ export function createApp(deps: AppDeps): Hono {
   const { log, groups, records } = deps;
   const limits = resolveLimits(deps.limits);
   const app = new Hono();
+  installGuard(app, deps.guard);
   const produceSchema = produceBody(limits);
   const fetchManySchema = fetchManyBody(limits);
   const jsonFetchQuery = fetchQuery(limits, limits.maxFetchBytes);
   const binaryFetchQuery = fetchQuery(limits, limits.maxBinaryFetchBytes);
 
-  /** The body as JSON, under the size limit; other media types are a 415. */
+  /**
+   * The body as JSON, under the size limit. It must say application/json (or a +json type): anything else, and
+   * no type at all (what a browser's no-cors fetch or sendBeacon sends, without a preflight), is a 415. Only an
+   * empty body where the route takes one (`emptyAs`) may come without a type: there is nothing to interpret.
+   */
   const jsonBody = async (c: Context, emptyAs?: unknown) => {
     const type = mediaType(c.req.header("content-type"));
-    if (type !== undefined && type !== "application/json" && !type.endsWith("+json")) throw new UnsupportedMedia(type);
-    return parseJson(await readBody(c.req.raw, limits.maxRequestBytes), emptyAs);
+    if (type === undefined && emptyAs === undefined) throw new UnsupportedMedia(undefined);
+    if (type !== undefined && type !== "application/json" && !type.endsWith("+json"))
+      throw new UnsupportedMedia(type, "a JSON body needs application/json");
+    const bytes = await readBody(c.req.raw, limits.maxRequestBytes);
+    if (type === undefined && bytes.byteLength > 0) throw new UnsupportedMedia(undefined);
+    return parseJson(bytes, emptyAs);
   };
   const topicParam = (c: Context) => parse(topicName, c.req.param("topic"), "topic");
   const partitionParam = (c: Context) => {
@@ -214,7 +226,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => problemResponse(problemOf(edgeKinds.notFound, `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error) => {
     if (error instanceof UnsupportedMedia)
-      return problemResponse(problemOf(edgeKinds.unsupportedMediaType, error.message));
+      return problemResponse(problemOf(edgeKinds.unsupportedMediaType, error.message, { field: "content-type" }));
     const response = errorResponse(error);
     if (response.status >= 500) console.error("strata api: request failed", error);
     return response;
@@ -223,8 +235,13 @@ export function createApp(deps: AppDeps): Hono {
 }
 
 class UnsupportedMedia extends Error {
-  constructor(type: string, hint?: string) {
-    super(`unsupported content type ${type}${hint ? `: ${hint}` : ""}`);
+  /** `type` undefined: the request has no Content-Type */
+  constructor(type: string | undefined, hint?: string) {
+    super(
+      type === undefined
+        ? "a JSON body needs content-type application/json; the request has none"
+        : `unsupported content type ${type}${hint ? `: ${hint}` : ""}`,
+    );
   }
 }
 

@@ -77,6 +77,8 @@ export function openApiDocument(limits: Limits) {
         `fetch maxBytes ${limits.maxFetchBytes} (JSON) and ${limits.maxBinaryFetchBytes} (binary);`,
         `maxWaitMs ${limits.maxWaitMs}; ${limits.maxFetchPartitions} partitions per POST /v1/fetch;`,
         `JSON fetch answers are trimmed to stay under ${limits.maxResponseBytes} bytes.`,
+        "A JSON body needs Content-Type application/json (else 415); a request other than GET/HEAD from another",
+        "browser origin is a 403; the local server answers only for its own host names (else 421): docs/API.md.",
       ].join(" "),
     },
     "x-strata-limits": limits,

@@ -86,6 +86,9 @@ export const edgeKinds = {
   notAcceptable: kind(406, "not-acceptable", "Not acceptable"),
   notFound: kind(404, "not-found", "Not found"),
   methodNotAllowed: kind(405, "method-not-allowed", "Method not allowed"),
+  // lib/api/guard.ts: a browser page of another origin changing state; a Host this server does not answer for
+  crossOrigin: kind(403, "cross-origin-request", "Cross-origin request refused"),
+  misdirected: kind(421, "misdirected-request", "Misdirected request"),
 } as const;
 
 export interface Problem {

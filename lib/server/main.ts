@@ -1,8 +1,10 @@
 /**
  * `npm start`: the local server. Configuration comes from the environment (README.md lists it):
  * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws),
- * STRATA_FSYNC (always | never), STRATA_MAINTENANCE_INTERVAL_MS (60000; 0 turns maintenance off).
+ * STRATA_FSYNC (always | never), STRATA_MAINTENANCE_INTERVAL_MS (60000; 0 turns maintenance off),
+ * STRATA_ALLOWED_HOSTS and STRATA_CORS_ORIGINS (none; lib/api/guard.ts).
  */
+import { parseAllowedHosts, parseCorsOrigins } from "../api/guard.js";
 import { parseTopicDefaults } from "../log/config.js";
 import { parseFsyncPolicy } from "../storage/fsync.js";
 import { type Backend, startServer } from "./server.js";
@@ -18,6 +20,8 @@ async function main(): Promise<void> {
   const fsync = parseFsyncPolicy(process.env.STRATA_FSYNC);
   const maintenanceIntervalMs = Number(process.env.STRATA_MAINTENANCE_INTERVAL_MS || "60000");
   const topicDefaults = parseTopicDefaults(process.env.STRATA_TOPIC_DEFAULTS);
+  const allowedHosts = parseAllowedHosts(process.env.STRATA_ALLOWED_HOSTS);
+  const corsOrigins = parseCorsOrigins(process.env.STRATA_CORS_ORIGINS);
   const server = await startServer({
     topicDefaults,
     host: process.env.HOST || "127.0.0.1",
@@ -26,6 +30,8 @@ async function main(): Promise<void> {
     backend,
     fsync,
     maintenanceIntervalMs,
+    allowedHosts,
+    corsOrigins,
   });
 
   const where = backend === "embedded" ? `data in ${dataDir}` : "on S3 + DynamoDB";

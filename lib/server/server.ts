@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.js";
+import { checkGuardOptions } from "../api/guard.js";
 import type { Limits } from "../api/limits.js";
 import { InvalidArgumentError } from "../errors.js";
 import { GroupCoordinator } from "../groups/coordinator.js";
@@ -20,6 +21,7 @@ import type { FsyncPolicy } from "../storage/fsync.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import { SqliteLedger } from "../storage/sqlite-ledger.js";
+import { exposureWarning } from "./exposure.js";
 
 export type Backend = "embedded" | "aws";
 
@@ -45,6 +47,10 @@ export interface ServerOptions {
   topicDefaults?: Record<string, string | number>;
   /** the group coordinator's clock (leases, commit times); default the system clock; tests pass a ManualClock */
   clock?: Clock;
+  /** names the Host header may give besides the listen address and localhost (STRATA_ALLOWED_HOSTS) */
+  allowedHosts?: string[];
+  /** browser origins that may change state and read answers through CORS (STRATA_CORS_ORIGINS); default none */
+  corsOrigins?: string[];
 }
 
 export interface RunningServer {
@@ -85,6 +91,13 @@ export async function openStorage(options: ServerOptions): Promise<OpenedStorage
  * await server.close();
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  // Checked before storage opens: a bad list fails the start, naming the option.
+  const guard = checkGuardOptions({
+    listenHost: host,
+    allowedHosts: options.allowedHosts,
+    corsOrigins: options.corsOrigins,
+  });
   const storage = await openStorage(options);
   const log = createLog({
     ledger: storage.ledger,
@@ -95,7 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const groups = new GroupCoordinator({ ledger: storage.ledger, topics: log, clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
   const records = recordsAdmin({ ledger: storage.ledger, topics: log.topics, clock });
-  const app = createApp({ log, groups, records, limits: options.limits });
+  const app = createApp({ log, groups, records, limits: options.limits, guard });
   const maintenance = startMaintenanceTimer(
     createMaintenance({ ledger: storage.ledger, store: storage.store, clock }),
     options.maintenanceIntervalMs ?? 60_000,
@@ -104,7 +117,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ? () => (storage.ledger as SqliteLedger).expire(clock.now() / 1000)
       : undefined,
   );
-  const host = options.host ?? "127.0.0.1";
   let server: ReturnType<typeof serve>;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
@@ -115,6 +127,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw e;
   }
   const { port } = server.address() as AddressInfo;
+  const warning = exposureWarning(host);
+  if (warning) console.warn(warning);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = () => {

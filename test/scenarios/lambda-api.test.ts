@@ -19,16 +19,20 @@ interface APIGatewayProxyResult {
 type Context = Record<string, unknown>;
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** STRATA_CORS_ORIGINS of the function under test: a browser app on another site that may call the API */
+const WEB_APP = "https://app.example.com";
 let aws: AwsTestStorage;
 let handler: Handler;
 
 beforeAll(async () => {
   // what the stack's topicDefaults prop sets: read when the function builds its log
   process.env.STRATA_TOPIC_DEFAULTS = JSON.stringify({ "retention.ms": "7200000" });
+  process.env.STRATA_CORS_ORIGINS = WEB_APP;
   ({ aws, handler } = await apiHandlerOnEmulators<Handler>());
 });
 afterAll(async () => {
   delete process.env.STRATA_TOPIC_DEFAULTS;
+  delete process.env.STRATA_CORS_ORIGINS;
   await aws?.cleanup();
 });
 
@@ -162,5 +166,65 @@ describe("the Lambda handler on S3 + DynamoDB (emulators)", () => {
     );
     expect(big.statusCode).toBe(413);
     expect(json(big)).toMatchObject({ status: 413, field: "body" });
+  });
+});
+
+describe("requests from browsers, through API Gateway", () => {
+  const ownHost = String((apiEvent("GET", "/").headers as Record<string, string>).host);
+  const createTopic = (name: string, headers: Record<string, string>, contentType = "application/json") =>
+    invoke(apiEvent("POST", "/v1/topics", { body: JSON.stringify({ name }), contentType, headers }));
+  const exists = async (name: string) => (await invoke(apiEvent("GET", `/v1/topics/${name}`))).statusCode === 200;
+
+  it("a write from a foreign Origin, or Sec-Fetch-Site cross-site, is a 403 and creates nothing", async () => {
+    const foreign = await createTopic("lambda-xs-a", {
+      origin: "https://evil.example",
+      "sec-fetch-site": "cross-site",
+    });
+    expect(foreign.statusCode, foreign.body).toBe(403);
+    expect(json(foreign)).toMatchObject({ status: 403, type: "urn:strata:problem:cross-origin-request" });
+    const noOrigin = await createTopic("lambda-xs-b", { "sec-fetch-site": "cross-site" });
+    expect(noOrigin.statusCode, noOrigin.body).toBe(403);
+    expect(await exists("lambda-xs-a")).toBe(false);
+    expect(await exists("lambda-xs-b")).toBe(false);
+  });
+
+  it("a JSON body without a Content-Type is a 415 and creates nothing", async () => {
+    const res = await invoke(apiEvent("POST", "/v1/topics", { body: JSON.stringify({ name: "lambda-xs-c" }) }));
+    expect(res.statusCode, res.body).toBe(415);
+    expect(await exists("lambda-xs-c")).toBe(false);
+  });
+
+  it("the API's own origin, and the STRATA_CORS_ORIGINS one, may write; a custom domain's Host is served", async () => {
+    expect((await createTopic("lambda-xs-own", { origin: `https://${ownHost}` })).statusCode).toBe(201);
+    const fromApp = await createTopic("lambda-xs-app", { origin: WEB_APP, "sec-fetch-site": "cross-site" });
+    expect(fromApp.statusCode, fromApp.body).toBe(201);
+    expect(header(fromApp, "access-control-allow-origin")).toBe(WEB_APP);
+    // No Host check in Lambda: API Gateway routes by host name; a custom domain arrives as its own domainName.
+    const custom = apiEvent("POST", "/v1/topics", {
+      body: JSON.stringify({ name: "lambda-xs-custom" }),
+      contentType: "application/json",
+      headers: { host: "logs.example.com", origin: "https://logs.example.com" },
+    });
+    (custom.requestContext as Record<string, unknown>).domainName = "logs.example.com";
+    const viaCustom = await invoke(custom);
+    expect(viaCustom.statusCode, viaCustom.body).toBe(201);
+  });
+
+  it("answers a CORS preflight for STRATA_CORS_ORIGINS only", async () => {
+    const preflight = (origin: string) =>
+      invoke(
+        apiEvent("OPTIONS", "/v1/topics", {
+          headers: {
+            origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+          },
+        }),
+      );
+    const ok = await preflight(WEB_APP);
+    expect(ok.statusCode).toBe(204);
+    expect(header(ok, "access-control-allow-origin")).toBe(WEB_APP);
+    expect(header(ok, "access-control-allow-methods")).toContain("POST");
+    expect(header(await preflight("https://evil.example"), "access-control-allow-origin")).toBe("");
   });
 });

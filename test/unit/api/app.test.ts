@@ -188,6 +188,27 @@ const GROUP_ROUTES = [
   "POST /v1/groups/:group/offsets/reset",
 ];
 
+describe("the guard when the app is given no options", () => {
+  it("still refuses a cross-origin write (403) and a JSON body without a Content-Type (415)", async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${url}/v1/topics`, { method: "POST", headers, body: new TextEncoder().encode('{"name":"x"}') });
+    const foreign = await post({ "content-type": "application/json", origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ type: "urn:strata:problem:cross-origin-request" });
+    const untyped = await post({});
+    expect(untyped.status).toBe(415);
+    expect(await untyped.json()).toMatchObject({ type: "urn:strata:problem:unsupported-media-type" });
+  });
+
+  it("answers no CORS preflight", async () => {
+    const res = await fetch(`${url}/v1/topics`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
 describe("OpenAPI document", () => {
   const doc = openApiDocument(defaultLimits);
 
