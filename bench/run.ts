@@ -10,6 +10,7 @@ import { benchCore } from "./core.js";
 import { benchHttp } from "./http.js";
 import { benchMaintenance } from "./maintenance.js";
 import { benchSdk } from "./sdk.js";
+import { benchStart } from "./start.js";
 import { stopEmulators } from "./support.js";
 
 type Section = (quick: boolean) => Promise<Record<string, unknown>>;
@@ -19,6 +20,7 @@ const sections: Record<string, Section> = {
   http: benchHttp,
   sdk: benchSdk,
   maintenance: benchMaintenance,
+  start: benchStart,
 };
 
 async function main() {

@@ -9,6 +9,7 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { StrataError } from "../lib/errors.js";
 import { GroupCoordinator } from "../lib/groups/coordinator.js";
+import { consumerLags } from "../lib/groups/lag.js";
 import { createLog } from "../lib/log/log.js";
 import { LambdaDispatcher } from "../lib/maintenance/aws-dispatcher.js";
 import { createMaintenance } from "../lib/maintenance/maintain.js";
@@ -40,7 +41,10 @@ export async function handler(): Promise<{ jobs: number }> {
     const jobs = await maintenance.plan();
     await dispatcher.dispatch(jobs);
     // Lag is a reading, not work: a failure to measure it must not fail the run.
-    await reportConsumerLag(groups, metrics).catch((e) => console.error("strata: consumer lag not measured", e));
+    await consumerLags(groups).then(
+      (lags) => reportConsumerLag(lags, metrics),
+      (e) => console.error("strata: consumer lag not measured", e),
+    );
     return { jobs: jobs.length };
   });
 }

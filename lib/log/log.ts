@@ -14,6 +14,7 @@ import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { mapLimit } from "../util/map-limit.js";
 import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
 import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
@@ -23,7 +24,7 @@ import { MAX_EPOCH, MAX_SEQUENCE, retiredProducerStateOp } from "./producers.js"
 import { checkRecord, recordEncodedSize, topicRules } from "./records.js";
 import { type CommitRequest, Sequencer, type SequencerOptions } from "./sequencer.js";
 import type { FetchBatchesResult, LogService, PartitionBatches, TopicMetadata, TopicUpdate } from "./service.js";
-import { mapLimit, Topics } from "./topics.js";
+import { Topics } from "./topics.js";
 import type {
   FetchOptions,
   FetchResult,

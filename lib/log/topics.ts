@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
+import { mapLimit } from "../util/map-limit.js";
 import { applyConfigUpdate, effectiveConfig, normalizeOverrides } from "./config.js";
 import { headFromAttrs, type PartitionHead, type TopicRecord, topicFromItem } from "./entries.js";
 import { headKey, topicKey } from "./keys.js";
@@ -45,20 +46,6 @@ const initialHead = { next: 0, logStart: 0, bytes: 0, batches: 0, maxTs: -1 };
 
 async function inChunks<T>(items: T[], size: number, fn: (chunk: T[]) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await fn(items.slice(i, i + size));
-}
-
-/** Runs fn over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export class Topics {

@@ -5,7 +5,7 @@
  */
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { StrataError } from "../errors.js";
-import { mapLimit } from "../log/topics.js";
+import { mapLimit } from "../util/map-limit.js";
 import type { Dispatcher, MaintenanceJob } from "./dispatcher.js";
 
 export interface LambdaDispatcherOptions {

@@ -3,7 +3,7 @@
  * asynchronous invocation of a worker function per job (lib/maintenance/aws-dispatcher.ts), so a topic with
  * hundreds of partitions is maintained in parallel within one Lambda timeout.
  */
-import { mapLimit } from "../log/topics.js";
+import { mapLimit } from "../util/map-limit.js";
 
 /** One unit of maintenance work; plain JSON so it travels as a Lambda event. */
 export type MaintenanceJob =

@@ -11,9 +11,10 @@
 import { numericConfig } from "../log/config.js";
 import { headFromAttrs, type TopicRecord, topicFromItem } from "../log/entries.js";
 import { headKey, pad20, topicKey } from "../log/keys.js";
-import { mapLimit, type Topics } from "../log/topics.js";
+import type { Topics } from "../log/topics.js";
 import type { Clock } from "../storage/clock.js";
 import type { WriteOp } from "../storage/ledger.js";
+import { mapLimit } from "../util/map-limit.js";
 import { type Context, type MaintenanceDeps, makeContext } from "./context.js";
 import { type DeleteRecordsResult, deleteRecords } from "./delete-records.js";
 import { type Dispatcher, InProcessDispatcher, type MaintenanceJob } from "./dispatcher.js";

@@ -33,7 +33,7 @@ import {
 import { convertToAttr, marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import type { FinalizeRequestMiddleware, MetadataBearer } from "@smithy/types";
 import { StrataError } from "../errors.js";
-import { transientAwsError, unexpectedAwsError } from "./aws-clients.js";
+import { transientAwsError, unexpectedAwsError } from "./aws-errors.js";
 import {
   type Attrs,
   type AttrValue,

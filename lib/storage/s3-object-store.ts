@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { StrataError } from "../errors.js";
-import { transientAwsError, unexpectedAwsError } from "./aws-clients.js";
+import { transientAwsError, unexpectedAwsError } from "./aws-errors.js";
 import type { ListPage, ObjectInfo, ObjectRange, ObjectStore } from "./object-store.js";
 
 /** S3 returns at most 1000 keys per ListObjectsV2 page. */

@@ -1,5 +1,5 @@
 /**
- * What `npm start` runs (tsx lib/server/main.ts), as a real child process on a free port: it prints its URL
+ * What `npm start` runs (node scripts/start.mjs: the built server), as a real child process on a free port: it prints its URL
  * and a first curl command, stops cleanly on SIGTERM and SIGINT, and keeps every acknowledged record across
  * restarts, including after kill -9.
  */
@@ -33,11 +33,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start `tsx lib/server/main.ts` and wait until it has printed its URL and its hints. */
+/** Start what `npm start` runs and wait until it has printed its URL and its hints. */
 async function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
-  // `node --import tsx` rather than the tsx CLI: one process, so kill -9 hits the server itself, not a wrapper.
-  const child = spawn(process.execPath, ["--import", "tsx", "lib/server/main.ts"], {
+  // node itself rather than npm: one process, so kill -9 hits the server itself, not a wrapper.
+  const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), STRATA_DATA_DIR: dataDir, HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],

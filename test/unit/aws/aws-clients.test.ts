@@ -1,7 +1,8 @@
 /** Building the AWS backend from the environment, and classifying AWS errors (no network). */
 import { describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
-import { awsStorageFromEnv, transientAwsError, unexpectedAwsError } from "../../../lib/storage/aws-clients.js";
+import { awsStorageFromEnv } from "../../../lib/storage/aws-clients.js";
+import { transientAwsError, unexpectedAwsError } from "../../../lib/storage/aws-errors.js";
 import { faultError } from "../../support/aws-middleware.js";
 
 describe("awsStorageFromEnv", () => {
