@@ -11,6 +11,9 @@
  *
  * One in-process lock orders message processing against rebalances: a handler call and a reconciliation never
  * overlap, so a revoked partition's last committed offset is exactly the last record its handler completed.
+ *
+ * A fetch answer's error for one partition never holds back the others' records: the failing partition alone is
+ * reported (onPartitionError), then retried after its own backoff (retriable) or paused (not retriable).
  */
 import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
@@ -60,6 +63,18 @@ export interface ConsumerOptions {
   onCommit?: (offsets: OffsetCommit[]) => void;
   /** a fetch found a partition at its end (like librdkafka's partition EOF); for `strata consume -e` */
   onEndOfPartition?: (partition: TopicPartition & { highWatermark: number }) => void;
+  /**
+   * A fetch answered an error for one partition (the other partitions' records are delivered as usual); `offset` is
+   * the position that fetch started from. A retriable error is retried for that partition alone after a backoff
+   * (100 ms doubling up to 5 s). A non-retriable one (such as a CorruptDataError) pauses the partition first: call
+   * seek() past the damage (`error.details.nextOffset`) and resume(), or resume() once the data is restored.
+   * Without this option a non-retriable partition error stops the consumer (stopped() rejects with it), as a
+   * kafkajs crash does. Called under the handler lock, never during a handler call or a rebalance.
+   */
+  onPartitionError?: (
+    error: StrataClientError,
+    partition: TopicPartition & { offset: StartPosition },
+  ) => void | Promise<void>;
 }
 
 export interface EachMessagePayload {
@@ -100,6 +115,9 @@ interface PartitionState extends TopicPartition {
   paused: boolean;
   /** bumped by seek and (re)assignment: a fetch answer for an older epoch is dropped */
   epoch: number;
+  /** retriable errors of this partition in a row, and when it may be fetched again (Date.now() ms) */
+  failures: number;
+  retryAt: number;
 }
 
 interface FetchedPartition {
@@ -237,6 +255,8 @@ export class Consumer {
     if (!st) throw new InvalidInputError(`${target.topic}/${target.partition} is not assigned to this consumer`);
     st.position = target.offset;
     st.epoch++;
+    st.failures = 0;
+    st.retryAt = 0;
     this.fetchAbort?.abort();
   }
 
@@ -332,12 +352,16 @@ export class Consumer {
           continue;
         }
         const answer = await this.fetch(ready);
+        // one partition's error is handled after the others' records are delivered
+        let failed: unknown;
         for (const result of answer) {
           if (this.stopping) break;
           const st = ready.find((r) => r.topic === result.topic && r.partition === result.partition)!;
-          await this.deliver(st.state, st.epoch, result, run);
+          const error = await this.deliver(st.state, st.epoch, result, run);
+          failed ??= error;
         }
         await this.commitIfDue();
+        if (failed !== undefined) throw failed;
         failures = 0;
       } catch (e) {
         if (this.stopping) break;
@@ -355,9 +379,13 @@ export class Consumer {
     }
   }
 
-  /** Owned, unpaused partitions with a resolved start (committed offsets are read for those without one). */
+  /**
+   * Owned, unpaused partitions not waiting out a retry backoff, with a resolved start (committed offsets are read
+   * for those without one).
+   */
   private async fetchable(): Promise<{ topic: string; partition: number; state: PartitionState; epoch: number }[]> {
-    const states = [...this.owned.values()].filter((s) => !s.paused);
+    const now = Date.now();
+    const states = [...this.owned.values()].filter((s) => !s.paused && s.retryAt <= now);
     const unresolved = states.filter((s) => s.position === undefined);
     if (unresolved.length > 0) {
       const committed = this.options.groupId !== undefined ? await this.committedOffsets() : new Map();
@@ -406,7 +434,6 @@ export class Consumer {
     }
   }
 
-  /** Hands one partition's records to the handler; a revoked, sought or paused partition's records are dropped. */
   /** Auto-commit, once autoCommitIntervalMs has passed since the last commit. */
   private async commitIfDue(): Promise<void> {
     if (this.autoCommit && Date.now() - this.lastCommitAt >= (this.options.autoCommitIntervalMs ?? 5000)) {
@@ -419,17 +446,15 @@ export class Consumer {
     }
   }
 
-  private async deliver(st: PartitionState, epoch: number, r: FetchedPartition, run: RunOptions): Promise<void> {
+  /**
+   * Hands one partition's records to the handler; a revoked, sought or paused partition's records are dropped.
+   * Returns the error that must stop or reset the whole consumer, if this partition's answer is one.
+   */
+  private async deliver(st: PartitionState, epoch: number, r: FetchedPartition, run: RunOptions): Promise<unknown> {
     const current = () => !this.stopping && this.owned.get(key(st)) === st && st.epoch === epoch && !st.paused;
-    if (r.error) {
-      const error = errorFromProblem(r.error.status, r.error);
-      if (error.code === "offset-out-of-range" && current()) {
-        st.position = this.options.autoOffsetReset ?? "latest";
-        st.epoch++;
-        return;
-      }
-      throw error;
-    }
+    if (r.error) return this.partitionFailed(st, errorFromProblem(r.error.status, r.error), current);
+    st.failures = 0;
+    st.retryAt = 0;
     const messages = (r.records ?? []).map(toMessage);
     if (run.eachMessage) {
       for (const message of messages) {
@@ -467,6 +492,32 @@ export class Consumer {
     if (current() && r.highWatermark !== undefined && r.nextOffset !== undefined && r.nextOffset >= r.highWatermark) {
       this.options.onEndOfPartition?.({ topic: st.topic, partition: st.partition, highWatermark: r.highWatermark });
     }
+  }
+
+  /**
+   * One partition's fetch failed. Out of range: move to autoOffsetReset. Retriable: report, then that partition
+   * waits out its own backoff. Otherwise: pause it and report (or, with nobody to report to, stop the consumer).
+   * An answer for a partition sought, paused or revoked since is stale and ignored.
+   */
+  private async partitionFailed(st: PartitionState, error: StrataClientError, current: () => boolean) {
+    if (!current()) return undefined;
+    if (error.code === "offset-out-of-range") {
+      st.position = this.options.autoOffsetReset ?? "latest";
+      st.epoch++;
+      return undefined;
+    }
+    if (error instanceof MemberFencedError) return error;
+    const report = this.options.onPartitionError;
+    if (error.retriable) {
+      st.retryAt = Date.now() + backoffMs(st.failures++, { initialBackoffMs: 100, maxBackoffMs: 5000 });
+    } else {
+      if (!report) return error;
+      st.paused = true;
+      st.epoch++;
+    }
+    const at = { topic: st.topic, partition: st.partition, offset: st.position! };
+    if (report) await this.lock.run(async () => (this.owned.get(key(st)) === st ? report(error, at) : undefined));
+    return undefined;
   }
 
   private uncommitted(): OffsetCommit[] {
@@ -632,6 +683,8 @@ export class Consumer {
         committed: undefined,
         paused: false,
         epoch: 0,
+        failures: 0,
+        retryAt: 0,
       };
       this.owned.set(key(tp), st);
     }

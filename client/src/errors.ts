@@ -71,7 +71,9 @@ export class ProblemError extends StrataClientError {
     const code = slugOf(type) ?? `http-${status}`;
     const details: Record<string, unknown> = { ...extensions };
     if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-    super(code, detail || title || `HTTP ${status}`, { status, retriable: isRetriable(status, code), details });
+    // the server's own `retriable` member, where it gives one, wins over the status's rule
+    const retriable = typeof extensions.retriable === "boolean" ? extensions.retriable : isRetriable(status, code);
+    super(code, detail || title || `HTTP ${status}`, { status, retriable, details });
     this.name = "ProblemError";
     this.type = type ?? "";
   }
@@ -88,6 +90,29 @@ export class OffsetOutOfRangeError extends ProblemError {
   }
   get highWatermark(): number {
     return Number(this.details.highWatermark);
+  }
+}
+
+/**
+ * 500 corrupt-data, not retriable: stored data of one partition fails its checks on every read. `offset` is where
+ * the damage starts, `nextOffset` the first offset after it (seek there to skip it; its records are lost).
+ */
+export class CorruptDataError extends ProblemError {
+  constructor(status: number, problem: Problem, retryAfterMs: number | undefined) {
+    super(status, problem, retryAfterMs);
+    this.name = "CorruptDataError";
+  }
+  get topic(): string {
+    return String(this.details.topic);
+  }
+  get partition(): number {
+    return Number(this.details.partition);
+  }
+  get offset(): number {
+    return Number(this.details.offset);
+  }
+  get nextOffset(): number {
+    return Number(this.details.nextOffset);
   }
 }
 
@@ -124,7 +149,8 @@ const slugOf = (type: string | undefined) =>
 
 /**
  * Whether repeating the same request can succeed: throttling, unavailability, a 5xx (the server says a 5xx is safe
- * to retry) and a lost optimistic-concurrency race. Everything else needs the caller to change something.
+ * to retry, unless its problem says `retriable: false`, as corrupt data does) and a lost optimistic-concurrency
+ * race. Everything else needs the caller to change something.
  */
 function isRetriable(status: number, code: string): boolean {
   if (status === 429 || status >= 500) return true;
@@ -138,6 +164,7 @@ const PRODUCER_CODES = new Set(["producer-fenced", "unknown-producer", "out-of-o
 export function errorFromProblem(status: number, problem: Problem, retryAfterMs?: number): ProblemError {
   const code = slugOf(problem.type);
   if (code === "offset-out-of-range") return new OffsetOutOfRangeError(status, problem, retryAfterMs);
+  if (code === "corrupt-data") return new CorruptDataError(status, problem, retryAfterMs);
   if (code !== undefined && MEMBER_CODES.has(code)) return new MemberFencedError(status, problem, retryAfterMs);
   if (code !== undefined && PRODUCER_CODES.has(code)) return new ProducerStateError(status, problem, retryAfterMs);
   return new ProblemError(status, problem, retryAfterMs);

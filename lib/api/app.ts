@@ -211,7 +211,11 @@ export function createApp(deps: AppDeps): Hono {
     });
     const ok: FetchJson[] = [];
     const partitions = results.map(({ topic, partition, ...r }) => {
-      if ("error" in r) return { topic, partition, error: problemFromError(r.error) };
+      if ("error" in r) {
+        const error = problemFromError(r.error);
+        logServerFault(error.status, r.error);
+        return { topic, partition, error };
+      }
       // One object, sent as it is: trimming below must move the nextOffset the client reads.
       const json = Object.assign({ topic, partition }, fetchResultToJson(r, body.encoding));
       ok.push(json);
@@ -228,10 +232,15 @@ export function createApp(deps: AppDeps): Hono {
     if (error instanceof UnsupportedMedia)
       return problemResponse(problemOf(edgeKinds.unsupportedMediaType, error.message, { field: "content-type" }));
     const response = errorResponse(error);
-    if (response.status >= 500) console.error("strata api: request failed", error);
+    logServerFault(response.status, error);
     return response;
   });
   return app;
+}
+
+/** A 5xx is the server's own fault: logged with the error (its cause and stack), wherever it is answered. */
+function logServerFault(status: number, error: unknown): void {
+  if (status >= 500) console.error("strata api: request failed", error);
 }
 
 class UnsupportedMedia extends Error {

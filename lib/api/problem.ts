@@ -20,6 +20,11 @@ interface ProblemKind {
   recovery?: string;
   /** a 5xx kind's own detail, in place of the generic one (5xx never carry the error's message) */
   detail?: string;
+  /**
+   * false for a server-side fault that repeating cannot fix: the problem says `retriable: false` and, though a 5xx,
+   * carries the error's details (what is damaged, where), with the recovery as its detail
+   */
+  retriable?: false;
 }
 
 const kind = (
@@ -41,10 +46,17 @@ const REJOIN = {
     "To recover, rejoin: drop every partition without committing, then join again with POST /v1/groups/{group}/members.",
 };
 
+/** Corrupt stored data fails the same way on every read: an operator restores it, or a reader skips it. */
+const CORRUPT = {
+  recovery:
+    "The stored data at this offset is damaged; retrying will not help. Restore it, or skip it (its records are lost) by reading from nextOffset.",
+};
+
 /**
  * code -> status. 5xx kinds never expose the error's message (it may name files, tables or buckets);
  * 4xx kinds carry the message as `detail` and the error's details (field, bounds, expected sequence...)
- * as extension members, because those are what a client needs to recover.
+ * as extension members, because those are what a client needs to recover. So does a 5xx kind that retrying
+ * cannot fix (`retriable: false`), with its recovery as the detail.
  */
 export const problemKinds: Record<ErrorCode, ProblemKind> = {
   INVALID_ARGUMENT: kind(400, "invalid-argument", "Invalid request"),
@@ -55,7 +67,7 @@ export const problemKinds: Record<ErrorCode, ProblemKind> = {
   TOPIC_EXISTS: kind(409, "topic-exists", "Topic already exists"),
   GROUP_NOT_FOUND: kind(404, "group-not-found", "Group not found"),
   OFFSET_OUT_OF_RANGE: kind(416, "offset-out-of-range", "Offset out of range"),
-  CORRUPT_DATA: kind(500, "internal", "Internal error"),
+  CORRUPT_DATA: { ...kind(500, "corrupt-data", "Corrupt data", CORRUPT), retriable: false },
   DUPLICATE_SEQUENCE: kind(409, "duplicate-sequence", "Duplicate sequence number"),
   OUT_OF_ORDER_SEQUENCE: kind(409, "out-of-order-sequence", "Out of order sequence number"),
   PRODUCER_FENCED: kind(409, "producer-fenced", "Producer fenced"),
@@ -110,6 +122,9 @@ export function problemOf(k: ProblemKind, detail: string, extensions: Record<str
 export function problemFromError(error: unknown): Problem {
   if (!isStrataError(error)) return problemOf(problemKinds.INTERNAL, "An internal error occurred.");
   const k = problemKinds[error.code] ?? problemKinds.INTERNAL;
+  if (k.status >= 500 && k.retriable === false) {
+    return problemOf(k, k.recovery ?? k.title, { ...publicDetails(error), retriable: false });
+  }
   if (k.status >= 500) return problemOf(k, k.detail ?? GENERIC_5XX_DETAIL);
   const detail = k.recovery ? `${error.message}. ${k.recovery}` : error.message;
   return problemOf(k, detail, { ...publicDetails(error), ...(k.action ? { action: k.action } : {}) });

@@ -15,6 +15,7 @@ import {
 } from "../format/record-batch.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { type DamagedRange, placeCorruption, readingAt } from "./corrupt.js";
 import { type BatchEntry, entryFromItem, headFromAttrs, type PartitionHead, type TopicRecord } from "./entries.js";
 import { batchPk, headKey, pad20 } from "./keys.js";
 import { topicNotFound } from "./topics.js";
@@ -32,6 +33,8 @@ export interface ReadLimits {
 
 /** A batch as stored, with the offsets it really holds. */
 interface StoredBatch {
+  topic: string;
+  partition: number;
   bytes: Uint8Array;
   base: number;
   last: number;
@@ -117,7 +120,7 @@ export class Reader {
       entries.filter((e) => e.last >= Math.max(offset, head.logStart)),
       limits,
     );
-    const batches = await this.loadBatches(wanted, offset, limits.maxBytes);
+    const batches = await this.loadBatches(topic.name, partition, wanted, offset, limits.maxBytes);
     return { head, offset, batches };
   }
 
@@ -148,14 +151,23 @@ export class Reader {
       } else lo = e.last + 1;
     }
     if (!found) return head.next;
-    for (const batch of await this.loadBatches([found], found.base, Number.POSITIVE_INFINITY)) {
+    for (const batch of await this.loadBatches(topic.name, partition, [found], found.base, Number.POSITIVE_INFINITY)) {
       for (const r of decodeStored(batch)) if (r.timestamp >= ts && r.offset >= head.logStart) return r.offset;
     }
     return Math.max(found.last + 1, head.logStart);
   }
 
-  /** Reads the byte ranges of the entries: contiguous entries in one object become one GET. */
-  private async loadBatches(entries: BatchEntry[], offset: number, maxBytes: number): Promise<StoredBatch[]> {
+  /**
+   * Reads the byte ranges of the entries: contiguous entries in one object become one GET. A missing object
+   * file or an entry whose bytes do not split into its batches is corruption of those entries' offsets.
+   */
+  private async loadBatches(
+    topic: string,
+    partition: number,
+    entries: BatchEntry[],
+    offset: number,
+    maxBytes: number,
+  ): Promise<StoredBatch[]> {
     const groups: { object: string; start: number; end: number; entries: BatchEntry[]; whole: boolean }[] = [];
     for (const e of entries) {
       let start = e.pos;
@@ -173,7 +185,19 @@ export class Reader {
         g.entries.push(e);
       } else groups.push({ object: e.object, start, end, entries: [e], whole: end === e.pos + e.len });
     }
-    const parts = await Promise.all(groups.map((g) => this.store.get(g.object, { start: g.start, end: g.end })));
+    const range = (first: BatchEntry, last: BatchEntry): DamagedRange => ({
+      topic,
+      partition,
+      offset: Math.max(first.base, Math.min(offset, first.last)),
+      nextOffset: last.last + 1,
+    });
+    const parts = await Promise.all(
+      groups.map((g) =>
+        this.store
+          .get(g.object, { start: g.start, end: g.end })
+          .catch((e) => Promise.reject(placeCorruption(e, range(g.entries[0]!, g.entries.at(-1)!)))),
+      ),
+    );
     const out: StoredBatch[] = [];
     groups.forEach((g, i) => {
       const bytes = parts[i]!;
@@ -182,7 +206,11 @@ export class Reader {
         const regionStart = at;
         const regionEnd = e.index ? bytes.length : at + e.len;
         at = regionEnd;
-        out.push(...splitEntry(bytes.subarray(regionStart, regionEnd), e, !!e.index, g.whole));
+        const batches = readingAt(
+          () => range(e, e),
+          () => splitEntry(bytes.subarray(regionStart, regionEnd), e, !!e.index, g.whole),
+        );
+        for (const b of batches) out.push({ topic, partition, ...b });
       }
     });
     return out;
@@ -204,8 +232,13 @@ function pickEntries(entries: BatchEntry[], limits: ReadLimits): BatchEntry[] {
 }
 
 /** Splits an entry's bytes into batches and works out each batch's real offsets. */
-function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean, reachesEnd: boolean): StoredBatch[] {
-  const out: StoredBatch[] = [];
+function splitEntry(
+  bytes: Uint8Array,
+  e: BatchEntry,
+  partial: boolean,
+  reachesEnd: boolean,
+): Omit<StoredBatch, "topic" | "partition">[] {
+  const out: Omit<StoredBatch, "topic" | "partition">[] = [];
   let running = e.base;
   let parts: ReturnType<typeof splitBatches>;
   if (partial) {
@@ -239,7 +272,10 @@ function splitEntry(bytes: Uint8Array, e: BatchEntry, partial: boolean, reachesE
 
 /** Decodes one stored batch into records with their real offsets (and append time, where the topic uses it). */
 export function decodeStored(b: StoredBatch): FetchedRecord[] {
-  const { header, records } = decodeRecordBatch(b.bytes, { copy: false });
+  const { header, records } = readingAt(
+    () => damaged(b),
+    () => decodeRecordBatch(b.bytes, { copy: false }),
+  );
   const shift = b.base - header.baseOffset;
   return records.map((r) => ({
     offset: r.offset + shift,
@@ -255,9 +291,28 @@ export function decodeStored(b: StoredBatch): FetchedRecord[] {
  * server never hands out a batch it could know is damaged (withLogAppendTime checks it too, before re-sealing).
  */
 export function wireBytes(b: StoredBatch): Uint8Array {
-  if (b.entry.appendTime === undefined) verifyBatchCrc(b.bytes);
-  const stamped = withBaseOffset(b.bytes, b.base);
-  return b.entry.appendTime === undefined ? stamped : withLogAppendTime(stamped, b.entry.appendTime);
+  return readingAt(
+    () => damaged(b),
+    () => {
+      if (b.entry.appendTime === undefined) verifyBatchCrc(b.bytes);
+      const stamped = withBaseOffset(b.bytes, b.base);
+      return b.entry.appendTime === undefined ? stamped : withLogAppendTime(stamped, b.entry.appendTime);
+    },
+  );
+}
+
+/**
+ * Where a damaged batch lies. Its offsets come from its header, which the damage may have hit (a merged segment's
+ * base offset is outside the CRC): offsets outside its entry fall back to the whole entry.
+ */
+function damaged(b: StoredBatch): DamagedRange {
+  const inside = b.base >= b.entry.base && b.base <= b.last && b.last <= b.entry.last;
+  return {
+    topic: b.topic,
+    partition: b.partition,
+    offset: inside ? b.base : b.entry.base,
+    nextOffset: (inside ? b.last : b.entry.last) + 1,
+  };
 }
 
 export type { StoredBatch };
