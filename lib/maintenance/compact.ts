@@ -34,7 +34,7 @@ import type { BatchEntry, PartitionHead, TopicRecord } from "../log/entries.js";
 import type { Context } from "./context.js";
 import { objectWrittenAt } from "./keys.js";
 import type { Lease } from "./lease.js";
-import { entriesFrom, newSegmentKey, putAndSwap, segmentTarget, settled } from "./partition.js";
+import { entriesFrom, newSegmentKey, putAndSwap, segmentTarget, settled } from "./rewrite.js";
 import { layout, readEntries, type SealedBatch } from "./segments.js";
 import { type PartitionRef, replaceEntries } from "./swap.js";
 

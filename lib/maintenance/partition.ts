@@ -3,17 +3,17 @@
  * log start, join what an interrupted swap left, merge small entries into segments (or compact, for compacted
  * topics), then schedule the next run in the due index.
  */
-import { randomBytes } from "node:crypto";
 import { numericConfig } from "../log/config.js";
 import { type BatchEntry, entryFromItem, headFromAttrs, type PartitionHead, type TopicRecord } from "../log/entries.js";
-import { batchPk, headKey, pad20, segmentObjectKey } from "../log/keys.js";
-import type { Item, WriteOp } from "../storage/ledger.js";
+import { batchPk, headKey, pad20 } from "../log/keys.js";
+import type { WriteOp } from "../storage/ledger.js";
 import { compactPartition } from "./compact.js";
 import type { Context } from "./context.js";
-import { advanceLogStartOp, DUE_PK, dueKey, liveHead, objectWrittenAt, pendingKey } from "./keys.js";
+import { advanceLogStartOp, DUE_PK, dueKey, liveHead } from "./keys.js";
 import { Lease } from "./lease.js";
+import { ENTRY_PAGE, entriesFrom, newSegmentKey, putAndSwap, segmentTarget, settled } from "./rewrite.js";
 import { layout, readEntries } from "./segments.js";
-import { collapse, collapsibleRuns, dropEntries, type PartitionRef, replaceEntries } from "./swap.js";
+import { collapse, collapsibleRuns, dropEntries, type PartitionRef } from "./swap.js";
 
 export interface PartitionReport {
   topicId: string;
@@ -28,9 +28,6 @@ export interface PartitionReport {
   compacted: boolean;
   nextDue?: number;
 }
-
-/** Page size of index queries: entries looked at per request. */
-const PAGE = 500;
 
 export async function maintainPartition(
   ctx: Context,
@@ -101,27 +98,6 @@ async function readHead(ctx: Context, p: PartitionRef): Promise<PartitionHead | 
   return head.deleted ? undefined : head;
 }
 
-/** An entry may be changed once its producer can no longer be checking on it (see settleMs). */
-export function settled(ctx: Context, e: BatchEntry): boolean {
-  if (e.object.startsWith("segments/")) return true;
-  const at = objectWrittenAt(e.object);
-  return at !== undefined && at <= ctx.clock.now() - ctx.opts.settleMs;
-}
-
-/** Entries from `gte` (an offset) on, ascending, page by page, until `take` says stop. */
-export async function* entriesFrom(ctx: Context, p: PartitionRef, gte: number): AsyncGenerator<BatchEntry> {
-  let after: string | undefined;
-  for (;;) {
-    const items: Item[] = await ctx.ledger.query(
-      batchPk(p.topicId, p.partition),
-      after === undefined ? { gte: pad20(gte), limit: PAGE } : { gt: after, limit: PAGE },
-    );
-    for (const item of items) yield entryFromItem(item);
-    if (items.length < PAGE) return;
-    after = items.at(-1)!.sk;
-  }
-}
-
 /**
  * retention.ms and retention.bytes (cleanup.policy delete): the log start moves past the longest prefix of
  * entries that is wholly too old (tsHigh, the running maximum of timestamps, is below the cutoff) or that can go
@@ -165,10 +141,10 @@ async function* entriesBelow(ctx: Context, p: PartitionRef, logStart: number): A
   if (logStart <= 0) return;
   let after: string | undefined;
   for (;;) {
-    const opts = { lt: pad20(logStart), limit: PAGE, ...(after ? { gt: after } : {}) };
+    const opts = { lt: pad20(logStart), limit: ENTRY_PAGE, ...(after ? { gt: after } : {}) };
     const items = await ctx.ledger.query(batchPk(p.topicId, p.partition), opts);
     for (const item of items) yield entryFromItem(item);
-    if (items.length < PAGE) return;
+    if (items.length < ENTRY_PAGE) return;
     after = items.at(-1)!.sk;
   }
 }
@@ -190,10 +166,6 @@ async function collapseAdjacent(ctx: Context, lease: Lease, p: PartitionRef, log
   }
   for (const run of collapsibleRuns(entries)) await collapse(ctx, lease, p, run, ctx.opts.indexIntervalBytes);
 }
-
-/** The segment size this topic asks for, bounded by what one worker can hold. */
-export const segmentTarget = (ctx: Context, topic: TopicRecord) =>
-  Math.min(numericConfig(topic.config, "segment.bytes"), ctx.opts.maxSegmentBytes);
 
 /**
  * Groups of consecutive small, settled entries from the merge point on. A group is closed when it reaches the
@@ -268,35 +240,6 @@ async function writeSegment(ctx: Context, lease: Lease, p: PartitionRef, group: 
   );
   const object = newSegmentKey(ctx, p, group[0]!.base);
   return putAndSwap(ctx, lease, p, object, body, slices);
-}
-
-export function newSegmentKey(ctx: Context, p: PartitionRef, base: number): string {
-  return segmentObjectKey(
-    p.topicId,
-    p.partition,
-    base,
-    `${ctx.clock.now().toString(36)}-${randomBytes(6).toString("hex")}`,
-  );
-}
-
-/**
- * The object is announced (mpending) before it is written, so a run that dies between the PUT and the swap
- * leaves something the sweep finds; then the swap, then the join of the chunks the swap made.
- */
-export async function putAndSwap(
-  ctx: Context,
-  lease: Lease,
-  p: PartitionRef,
-  object: string,
-  body: Uint8Array,
-  slices: import("./segments.js").Slice[],
-): Promise<boolean> {
-  await ctx.ledger.write({ type: "put", key: pendingKey(object), attrs: { at: ctx.clock.now() } });
-  await lease.assertHeld();
-  await ctx.store.put(object, body);
-  const { written, complete } = await replaceEntries(ctx, lease, p, object, slices);
-  if (written.length > 1) await collapse(ctx, lease, p, written, ctx.opts.indexIntervalBytes);
-  return complete;
 }
 
 /**
