@@ -4,39 +4,8 @@
  * no-cors fetch or sendBeacon, an Origin, Sec-Fetch-Site, a rebound Host name), over node:http so every header
  * goes out as written. Each refusal is checked to have changed nothing.
  */
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestServer, type TestServer } from "./http-support.js";
-
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of any shape; the tests assert on them
-  body: any;
-}
-
-/** One request with exactly these headers (Host included), and a body sent as is (no Content-Type added). */
-function send(
-  baseUrl: string,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        const json = (res.headers["content-type"] ?? "").includes("json") && text;
-        resolve({ status: res.statusCode!, headers: res.headers, body: json ? JSON.parse(text) : text });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+import { type Raw, sendRaw as send, startTestServer, type TestServer } from "./http-support.js";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const port = (url: string) => new URL(url).port;

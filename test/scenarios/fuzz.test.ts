@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { breakOneField, expectRejectedUnchanged, fieldName, type Json, type Path } from "../support/broken-field.js";
-import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
+import { type Client, client, sendRaw, startTestServer, type TestServer } from "./http-support.js";
 
 let server: TestServer;
 let api: Client;
@@ -38,6 +38,9 @@ async function snapshot() {
   };
 }
 
+/** 2^53, the first integer past Number.MAX_SAFE_INTEGER: 2^53 + 1 would parse to it, so neither may be accepted */
+const UNSAFE = 2 ** 53;
+
 /** Values that are wrong for a field, by the field's name. */
 function badValues(path: Path): Json[] {
   const last = path.at(-1);
@@ -57,17 +60,17 @@ function badValues(path: Path): Json[] {
     case "headers":
       return ["h", 5, [5]];
     case "partition":
-      return [-1, 1.5, "0", null];
+      return [-1, 1.5, "0", null, UNSAFE];
     case "timestamp":
-      return [-1, 1.5, "now"];
+      return [-1, 1.5, "now", UNSAFE, 1e300];
     case "encoding":
       return ["hex", 5, null];
     case "offset":
-      return [-1, 1.5, "first", null];
+      return [-1, 1.5, "first", null, UNSAFE];
     case "topic":
       return ["bad topic", "", 5];
     case "maxWaitMs":
-      return [20_001, -1, "1"];
+      return [20_001, -1, "1", UNSAFE];
     case "maxBytes":
       return [0, 1e12, "1"];
     case "maxRecords":
@@ -139,7 +142,7 @@ it("a request with one broken field is a 4xx problem naming it, and changes noth
 it("broken query parameters of a fetch are 400s naming the parameter", async () => {
   const valid = { offset: "0", maxRecords: "10", maxBytes: "1000", maxWaitMs: "0", encoding: "utf8" };
   const bad: Record<string, string[]> = {
-    offset: ["-1", "first", "1.5", ""],
+    offset: ["-1", "first", "1.5", "", "9007199254740993", "9007199254740992"],
     maxRecords: ["0", "x", "1e3"],
     maxBytes: ["0", "99999999999"],
     maxWaitMs: ["20001", "-5"],
@@ -154,5 +157,93 @@ it("broken query parameters of a fetch are 400s naming the parameter", async () 
       expect(res.body.field).toBe(name);
     }),
     { numRuns: 40 },
+  );
+});
+
+/**
+ * The JSON text of `body` with one member added first to the object at `objectPath`: a copy of the object's first
+ * member under its own name (a duplicate), or under `__proto__`. Answers the text and the field that names it.
+ */
+function injectMember(body: Json, objectPath: Path, as: "duplicate" | "__proto__") {
+  const copy = JSON.parse(JSON.stringify(body)) as Json;
+  let at: Json = copy;
+  for (const step of objectPath) at = (at as Record<string, Json>)[step as string] as Json;
+  const original = at as Record<string, Json>;
+  const name = Object.keys(original)[0];
+  if (name === undefined) return undefined;
+  const marker = "__injected_member_marker__";
+  const rebuilt: Record<string, Json> = { [marker]: original[name]! };
+  Object.assign(rebuilt, original);
+  for (const k of Object.keys(original)) delete original[k];
+  Object.assign(original, rebuilt);
+  const member = as === "duplicate" ? name : "__proto__";
+  const prefix = objectPath.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+  return {
+    text: JSON.stringify(copy).replace(`"${marker}"`, JSON.stringify(member)),
+    field: prefix ? `${prefix}.${member}` : member,
+  };
+}
+
+/** Paths of every object inside a value (the root included). */
+function objectPaths(value: Json, at: Path = []): Path[] {
+  if (value === null || typeof value !== "object") return [];
+  const here = Array.isArray(value) ? [] : [at];
+  const inner = Array.isArray(value)
+    ? value.flatMap((v, i) => objectPaths(v, [...at, i]))
+    : Object.entries(value).flatMap(([k, v]) => objectPaths(v, [...at, k]));
+  return [...here, ...inner];
+}
+
+it("a JSON body with a member given twice or a __proto__ member is a 400 naming it, and changes nothing", async () => {
+  const withDuplicate = fc
+    .oneof(produce, createTopic, fetchMany, updateTopic)
+    .chain((req) => fc.constantFrom(...objectPaths(req.body)).map((path) => ({ req, path })));
+  await fc.assert(
+    fc.asyncProperty(withDuplicate, fc.boolean(), async ({ req, path }, proto) => {
+      const injected = injectMember(req.body, path, proto ? "__proto__" : "duplicate");
+      if (!injected) return;
+      const { text, field } = injected;
+      const before = await snapshot();
+      const res = await sendRaw(server.url, req.method, req.url, { "content-type": "application/json" }, text);
+      const what = `${req.method} ${req.url} ${text} -> ${res.status} ${JSON.stringify(res.body)}`;
+      expect(res.status, what).toBe(400);
+      expect(String(res.body.field), what).toBe(field);
+      expect(await snapshot(), what).toEqual(before);
+    }),
+    { numRuns: 60, seed: Number(process.env.FUZZ_SEED ?? 20240501) },
+  );
+});
+
+it("a valid request a web page could send (no JSON type, a foreign origin or a rebound host) is refused and changes nothing", async () => {
+  const { host } = new URL(server.url);
+  const framings: Record<string, { headers: Record<string, string>; status: number }> = {
+    "no content type": { headers: { host }, status: 415 },
+    "text/plain": { headers: { host, "content-type": "text/plain" }, status: 415 },
+    "form encoded": { headers: { host, "content-type": "application/x-www-form-urlencoded" }, status: 415 },
+    "foreign origin": {
+      headers: { host, "content-type": "application/json", origin: "https://evil.example" },
+      status: 403,
+    },
+    "cross-site fetch": {
+      headers: { host, "content-type": "application/json", "sec-fetch-site": "cross-site" },
+      status: 403,
+    },
+    "rebound host": { headers: { host: "rebind.evil.example", "content-type": "application/json" }, status: 421 },
+  };
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(produce, createTopic, updateTopic),
+      fc.constantFrom(...Object.keys(framings)),
+      async (req, how) => {
+        const { headers, status } = framings[how]!;
+        const before = await snapshot();
+        const res = await sendRaw(server.url, req.method, req.url, headers, JSON.stringify(req.body));
+        const what = `${how}: ${req.method} ${req.url} -> ${res.status} ${JSON.stringify(res.body)}`;
+        expect(res.status, what).toBe(status);
+        expect(String(res.headers["content-type"]), what).toContain("application/problem+json");
+        expect(await snapshot(), what).toEqual(before);
+      },
+    ),
+    { numRuns: 40, seed: Number(process.env.FUZZ_SEED ?? 20240501) },
   );
 });

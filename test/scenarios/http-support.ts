@@ -2,7 +2,9 @@
  * Helpers for the HTTP scenarios: a real local server (lib/server) on a free loopback port over the
  * embedded backend in a fresh temporary data directory, and a small JSON client.
  */
+
 import { mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningServer, type ServerOptions, startServer } from "../../lib/server/server.js";
@@ -62,3 +64,33 @@ export type Client = ReturnType<typeof client>;
 
 export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 export const utf8 = (s: string) => new TextEncoder().encode(s);
+
+export interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of any shape; the tests assert on them
+  body: any;
+}
+
+/** One request with exactly these headers (Host included), and a body sent as is (no Content-Type added). */
+export function sendRaw(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}${path}`, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        const json = (res.headers["content-type"] ?? "").includes("json") && text;
+        resolve({ status: res.statusCode!, headers: res.headers, body: json ? JSON.parse(text) : text });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
