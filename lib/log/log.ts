@@ -16,7 +16,7 @@ import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
 import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
-import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
+import { Reader, type ReadLimits, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
 import { incomingObjectKey, producerClaimKey, transactionalIdKey } from "./keys.js";
 import { partitionForKey } from "./partitioner.js";
 import { MAX_SEQUENCE } from "./producers.js";
@@ -579,9 +579,11 @@ export class Log implements LogService {
     const records: FetchResult["records"] = [];
     let bytes = 0;
     let nextOffset = offset;
+    const from = Math.max(offset, logStart);
     for (const b of batches) {
-      for (const r of decodeStored(b)) {
-        if (r.offset < offset || r.offset < logStart) continue;
+      // Decoded one record at a time: the read stops where its limits do, however many records the batch holds.
+      const next = storedRecords(b, from);
+      for (let r = next(); r !== undefined; r = next()) {
         const size = recordSize(r);
         if (records.length > 0 && (records.length >= maxRecords || bytes + size > maxBytes)) {
           return { records, bytes, nextOffset };
