@@ -35,7 +35,7 @@ import type {
   RegisteredProducer,
   TopicDescription,
 } from "./types.js";
-import { checkBatchesDeeply, type PlannedPartition, planBatches } from "./validate.js";
+import { checkBatchesDeeply, checkRecordCount, type PlannedPartition, planBatches } from "./validate.js";
 import { Waiter } from "./waiter.js";
 
 export interface LogOptions {
@@ -244,6 +244,8 @@ export class Log implements LogService {
     const compression = codecByName(topic.config["compression.type"] ?? "") ?? Compression.none;
     const plans: PartitionPlan[] = [];
     for (const [partition, indices] of [...byPartition].sort((a, b) => a[0] - b[0])) {
+      // one batch per partition: its records are bounded as a binary batch's are
+      checkRecordCount(indices.length, "records", `partition ${partition}'s`);
       const inputs: RecordInput[] = indices.map((i) => {
         const r = records[i]!;
         return {

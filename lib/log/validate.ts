@@ -31,6 +31,14 @@ import { checkRecordFields, type TopicRules } from "./records.js";
  */
 export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The most records one produced batch may hold. A reader may inflate and walk a whole batch to reach one of its
+ * records, and maintenance (compaction) decodes batches whole: a bound on the records of a batch bounds what any
+ * of them costs. 10,000 is librdkafka's batch.num.messages default, the Strata client's records per batch, and
+ * the records one JSON produce (one batch per partition) or one fetch may carry.
+ */
+export const MAX_RECORDS_PER_BATCH = 10_000;
+
 /** CRC bytes between two turns of the event loop: tens of microseconds */
 const CRC_CHUNK = 64 * 1024;
 
@@ -73,6 +81,7 @@ export function planBatches(
     if (h.isTransactional || h.isControl) {
       throw new InvalidArgumentError(where, "transactional and control batches are not supported");
     }
+    checkRecordCount(h.recordCount, where);
     if (h.recordCount !== h.lastOffsetDelta + 1) {
       throw new InvalidArgumentError(where, "a produced batch must have dense offset deltas 0..n-1");
     }
@@ -89,6 +98,21 @@ export function planBatches(
     plan.batches.push({ where, header: h, bytes: bytes.subarray(part.start, part.end) });
   }
   return plan;
+}
+
+/**
+ * Refuses a batch of more than MAX_RECORDS_PER_BATCH records, naming `field` and the limit. Every produce path
+ * calls it: the binary one on each batch header, the JSON one on each partition's records before encoding them.
+ */
+export function checkRecordCount(count: number, field: string, what = "this batch"): void {
+  if (count > MAX_RECORDS_PER_BATCH) {
+    const e = new InvalidArgumentError(
+      field,
+      `${field}: a batch holds at most ${MAX_RECORDS_PER_BATCH} records; ${what} holds ${count} (split it)`,
+    );
+    Object.assign(e.details, { limit: MAX_RECORDS_PER_BATCH, count });
+    throw e;
+  }
 }
 
 /** Checks the CRC and every record of every planned batch; throws the first problem found. */
