@@ -489,6 +489,7 @@ export class Log implements LogService {
     if (!Array.isArray(requests) || requests.length === 0) {
       throw new InvalidArgumentError("partitions", "at least one partition is required");
     }
+    refuseRepeats(requests);
     const limits = this.limits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes });
     const deadline = this.clock.now() + this.waitMs(options.maxWaitMs);
     const resolved = await Promise.all(
@@ -712,6 +713,25 @@ function checkProducer(
     );
   }
   return p;
+}
+
+/**
+ * A partition named twice in one fetch is refused, naming the second mention: each mention would be read (and
+ * decoded) again, and the two answers could not both be right about where the consumer goes next.
+ */
+function refuseRepeats(requests: { topic: string; partition: number }[]): void {
+  const seen = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const key = JSON.stringify([r.topic, r.partition]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new InvalidArgumentError(
+        `partitions[${i}]`,
+        `partitions[${i}]: topic ${r.topic} partition ${r.partition} is already named by partitions[${first}]; name each partition once`,
+      );
+    }
+    seen.set(key, i);
+  });
 }
 
 function recordSize(r: FetchResult["records"][number]): number {
