@@ -24,9 +24,9 @@ import { TimestampType } from "../format/types.js";
 import { checkRecordFields, type TopicRules } from "./records.js";
 
 /**
- * The most a produced batch may decompress to. Every fetch that touches a batch decodes all of it, so one that
- * inflates to the decoder's 64 MiB ceiling (a 4 MiB gzip body of tiny records: millions of them) would cost every
- * reader of the partition seconds and hundreds of MB, in a Lambda possibly more than it has: a poison batch.
+ * The most a produced batch may decompress to. Every fetch that touches a batch inflates all of it (then decodes
+ * only the records it returns), so one that inflates to the decoder's 64 MiB ceiling would cost every reader of
+ * the partition that much memory and time, in a Lambda possibly more than it has: a poison batch.
  * 16 MiB is 4x the largest body at a compression ratio few real payloads reach.
  */
 export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;

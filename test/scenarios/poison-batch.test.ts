@@ -83,6 +83,9 @@ describe("a poison batch (millions of tiny records, small once compressed)", () 
     expect(res.body.detail).toContain(String(MAX_RECORDS_PER_BATCH));
     expect(res.body.detail).toContain(String(POISON_RECORDS));
     expect((await api.get("/v1/topics/fresh")).body.partitions[0].highWatermark).toBe(0);
+    // the limit is published
+    const doc = (await api.get("/v1/openapi.json")).body;
+    expect(doc.info.description).toContain(`${MAX_RECORDS_PER_BATCH} records per produced batch`);
   });
 
   it("a batch of exactly the limit goes in; one record more is refused, whichever way it is produced", async () => {
