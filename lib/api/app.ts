@@ -5,7 +5,7 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import { parseJson, readBody } from "./body.js";
 import {
@@ -270,14 +270,24 @@ function atField<T>(prefix: string, f: () => T): T {
   }
 }
 
-/** The domain names binary input `batches[0]`; in this request it is the body. */
+/**
+ * The domain names binary input `batches[0]`; in this request it is the body. Any error naming a field is
+ * renamed (a RECORD_TOO_LARGE names its record too), keeping its code and other details.
+ */
 async function renamed<T>(from: string, to: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof InvalidArgumentError && e.field.startsWith(from)) {
-      const field = to + e.field.slice(from.length);
-      throw new InvalidArgumentError(field, e.message.replaceAll(from, to), e.code);
+    const field = e instanceof StrataError ? e.details.field : undefined;
+    if (e instanceof StrataError && typeof field === "string" && field.startsWith(from)) {
+      const at = to + field.slice(from.length);
+      const message = e.message.replaceAll(from, to);
+      const again =
+        e instanceof InvalidArgumentError
+          ? new InvalidArgumentError(at, message, e.code)
+          : new StrataError(e.code, message, { retriable: e.retriable, cause: e });
+      Object.assign(again.details, e.details, { field: at });
+      throw again;
     }
     throw e;
   }

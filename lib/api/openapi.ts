@@ -9,6 +9,7 @@ import {
   MAX_SESSION_TIMEOUT_MS,
   MIN_SESSION_TIMEOUT_MS,
 } from "../groups/coordinator.js";
+import { MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES, MAX_RECORDS_PER_BATCH } from "../log/validate.js";
 import type { Limits } from "./limits.js";
 import { GROUP_NAME, MAX_SUBSCRIBED_TOPICS } from "./schemas.js";
 
@@ -74,6 +75,8 @@ export function openApiDocument(limits: Limits) {
       description: [
         "A serverless, Kafka-style log. Errors are application/problem+json (RFC 9457).",
         `Limits: request body ${limits.maxRequestBytes} bytes; ${limits.maxRecordsPerRequest} records per produce;`,
+        `${MAX_RECORDS_PER_BATCH} records per produced batch (a JSON produce makes one batch per partition),`,
+        `decompressing to at most ${MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES} bytes;`,
         `fetch maxBytes ${limits.maxFetchBytes} (JSON) and ${limits.maxBinaryFetchBytes} (binary);`,
         `maxWaitMs ${limits.maxWaitMs}; ${limits.maxFetchPartitions} partitions per POST /v1/fetch;`,
         `JSON fetch answers are trimmed to stay under ${limits.maxResponseBytes} bytes.`,
@@ -191,7 +194,10 @@ export function openApiDocument(limits: Limits) {
           operationId: "produceToPartition",
           description:
             "JSON records pinned to the partition, or RecordBatch v2 batches (binary). Binary idempotent produce: " +
-            "producerId, producerEpoch and baseSequence as query parameters, equal to the batch header's.",
+            "producerId, producerEpoch and baseSequence as query parameters, equal to the batch header's. " +
+            `A batch holds at most ${MAX_RECORDS_PER_BATCH} records and decompresses to at most ` +
+            `${MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES} bytes: past either, a 400 naming body.batch[i] (with limit). ` +
+            "Errors about the binary body name body paths (body.batch[i].records[j]...).",
           parameters: [
             query("producerId", { type: "integer", minimum: 0 }, "binary idempotent produce"),
             query("producerEpoch", { type: "integer", minimum: 0 }, "binary idempotent produce"),
@@ -230,7 +236,9 @@ export function openApiDocument(limits: Limits) {
       "/v1/fetch": {
         post: {
           operationId: "fetchMany",
-          description: "Many partitions, one shared wait: answers as soon as any partition has records.",
+          description:
+            "Many partitions, one shared wait: answers as soon as any partition has records. Each topic and " +
+            "partition at most once: a repeat is a 400 naming partitions[i], the second mention.",
           requestBody: { required: true, content: json(ref("FetchMany")) },
           responses: {
             "200": {

@@ -171,8 +171,19 @@ function readLength(src: Uint8Array, s: number, end: number, n: number): [number
   return [s, n];
 }
 
-/** Decodes one block src[s, end) into dst at d; matches may reach back to `windowStart`. Returns the new d. */
-function decompressBlock(src: Uint8Array, s: number, end: number, dst: Uint8Array, d: number, windowStart: number) {
+/**
+ * Decodes one block src[s, end) into dst at d; matches may reach back to `windowStart`. Returns the new d.
+ * Output past dst's end is a FormatError saying `overflow` (the caller knows which limit dst's end is).
+ */
+function decompressBlock(
+  src: Uint8Array,
+  s: number,
+  end: number,
+  dst: Uint8Array,
+  d: number,
+  windowStart: number,
+  overflow: string,
+) {
   const dLimit = dst.length;
   for (;;) {
     if (s >= end) throw new FormatError("lz4: block ends inside a sequence");
@@ -180,7 +191,7 @@ function decompressBlock(src: Uint8Array, s: number, end: number, dst: Uint8Arra
     let literals = token >>> 4;
     if (literals === 15) [s, literals] = readLength(src, s, end, literals);
     if (literals > end - s) throw new FormatError("lz4: literals run past the block");
-    if (literals > dLimit - d) throw new FormatError("lz4: output larger than the limit");
+    if (literals > dLimit - d) throw new FormatError(overflow);
     copy(src, s, dst, d, literals);
     s += literals;
     d += literals;
@@ -192,7 +203,7 @@ function decompressBlock(src: Uint8Array, s: number, end: number, dst: Uint8Arra
     let length = token & 15;
     if (length === 15) [s, length] = readLength(src, s, end, length);
     length += MIN_MATCH;
-    if (length > dLimit - d) throw new FormatError("lz4: output larger than the limit");
+    if (length > dLimit - d) throw new FormatError(overflow);
     d = copyMatch(dst, d, offset, length);
   }
 }
@@ -221,7 +232,8 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number): Uint8Array {
     if (end - s < 8) throw new FormatError("lz4: truncated header");
     const hi = readU32(src, s + 4);
     contentSize = hi * 2 ** 32 + readU32(src, s);
-    if (contentSize > maxOutput) throw new FormatError(`lz4: content size ${contentSize} exceeds ${maxOutput}`);
+    if (contentSize > maxOutput)
+      throw new FormatError(`lz4: content size ${contentSize} exceeds the limit of ${maxOutput} bytes`);
     s += 8;
   }
   if (flg & FLG_DICT_ID) throw new FormatError("lz4: frames needing a dictionary are not supported");
@@ -247,7 +259,7 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number): Uint8Array {
     }
     const room = Math.min(d + maxBlock, maxOutput);
     if (d + (word & UNCOMPRESSED_BIT ? size : 1) > maxOutput)
-      throw new FormatError("lz4: output larger than the limit");
+      throw new FormatError(`lz4: output larger than ${maxOutput} bytes`);
     out = grow(out, d, room, maxOutput);
     // A view capped at `room` makes the block decoder's limit checks enforce the block and output limits.
     const view = out.subarray(0, room);
@@ -255,7 +267,11 @@ export function lz4Decompress(src: Uint8Array, maxOutput: number): Uint8Array {
       view.set(src.subarray(s, blockEnd), d);
       d += size;
     } else {
-      d = decompressBlock(src, s, blockEnd, view, d, independent ? d : 0);
+      const overflow =
+        room === maxOutput
+          ? `lz4: output larger than ${maxOutput} bytes`
+          : `lz4: block larger than its declared maximum of ${maxBlock} bytes`;
+      d = decompressBlock(src, s, blockEnd, view, d, independent ? d : 0, overflow);
     }
     s = blockEnd + (blockChecksum ? 4 : 0);
   }

@@ -564,36 +564,94 @@ function closeRecords(header: BatchHeader, c: Cursor, data: Uint8Array, lastDelt
 }
 
 /**
+ * The records of one batch, decoded one at a time: a reader that wants a few records of a large batch builds only
+ * those. Opening makes decodeRecordBatch's up-front checks (one batch, CRC unless `verifyCrc: false`, the section
+ * decompressed within bounds, a record count that fits); each record is checked as it is reached, and the checks
+ * on the whole batch (the records fill the section, the last offset delta) run when next() reaches the end.
+ * @example const reader = readRecords(bytes); for (let r = reader.next(); r; r = reader.next()) use(r, reader.size);
+ * @throws FormatError, from readRecords or next(), for anything decodeRecordBatch rejects
+ */
+export class RecordReader {
+  /** the encoded size of the record next() last returned, its length varint included (uncompressed bytes) */
+  size = 0;
+  private readonly c: Cursor;
+  private index = 0;
+  private prevDelta = -1;
+  private closed = false;
+
+  constructor(
+    readonly header: BatchHeader,
+    private readonly data: Uint8Array,
+    private readonly copy: boolean,
+  ) {
+    this.c = new Cursor(data, 0, data.length);
+  }
+
+  /**
+   * The next record whose offset delta is at least `minOffsetDelta`, or undefined after the last. Records below it
+   * are stepped over (checked, not built): a read from the middle of a batch allocates only what it returns.
+   */
+  next(minOffsetDelta = 0): DecodedRecord | undefined {
+    const { c, data, header } = this;
+    while (this.index < header.recordCount) {
+      const i = this.index++;
+      const start = c.pos;
+      const recordEnd = enterRecord(c, i, data.length);
+      const timestampDelta = readVarlong(c);
+      const offsetDelta = readOffsetDelta(c, i, this.prevDelta);
+      this.prevDelta = offsetDelta;
+      if (offsetDelta < minOffsetDelta) {
+        skipBytes(c, "key");
+        skipBytes(c, "value");
+        skipHeaders(c);
+        leaveRecord(c, i, recordEnd);
+        continue;
+      }
+      const key = readBytes(c, "key", this.copy);
+      const value = readBytes(c, "value", this.copy);
+      const headers = readHeaders(c, this.copy);
+      leaveRecord(c, i, recordEnd);
+      const timestamp = recordTimestamp(header, i, timestampDelta);
+      this.size = recordEnd - start;
+      return { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
+    }
+    if (!this.closed) {
+      this.closed = true;
+      closeRecords(header, c, data, this.prevDelta);
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Opens one batch for reading record by record (see RecordReader). Keys, values and header values are copies
+ * unless `copy: false` asks for views into the (decompressed) input.
+ */
+export function readRecords(input: Uint8Array, options: DecodeOptions = {}): RecordReader {
+  const { header, data } = openRecords(input, options, "readRecords");
+  return new RecordReader(header, data, options.copy !== false);
+}
+
+/**
  * Decodes one batch (exactly one: trailing bytes are an error). Checks the CRC (unless `verifyCrc: false`), that the
  * records fill the section exactly, each record's declared length, the record count, and that offset deltas rise
  * and stay within lastOffsetDelta (compaction may leave gaps). Keys, values and header values are copies, unless
  * `copy: false` asks for views into the input (for callers that own the input buffer). For validation alone,
- * scanRecordBatch makes the same checks without building records.
+ * scanRecordBatch makes the same checks without building records; to read only some records, readRecords.
  * @example const { records } = decodeRecordBatch(bytes); records[0].offset
  */
 export function decodeRecordBatch(input: Uint8Array, options: DecodeOptions = {}): DecodedBatch {
   const { header, data } = openRecords(input, options, "decodeRecordBatch");
+  const reader = new RecordReader(header, data, options.copy !== false);
   const count = header.recordCount;
   const records: DecodedRecord[] = new Array(count);
   const recordSizes: number[] = new Array(count);
-  const copy = options.copy !== false;
-  const c = new Cursor(data, 0, data.length);
-  let prevDelta = -1;
   for (let i = 0; i < count; i++) {
-    const start = c.pos;
-    const recordEnd = enterRecord(c, i, data.length);
-    const timestampDelta = readVarlong(c);
-    const offsetDelta = readOffsetDelta(c, i, prevDelta);
-    prevDelta = offsetDelta;
-    const key = readBytes(c, "key", copy);
-    const value = readBytes(c, "value", copy);
-    const headers = readHeaders(c, copy);
-    leaveRecord(c, i, recordEnd);
-    const timestamp = recordTimestamp(header, i, timestampDelta);
-    records[i] = { offset: header.baseOffset + offsetDelta, timestamp, key, value, headers };
-    recordSizes[i] = recordEnd - start;
+    // never undefined before the count is reached: next() throws instead
+    records[i] = reader.next()!;
+    recordSizes[i] = reader.size;
   }
-  closeRecords(header, c, data, prevDelta);
+  reader.next(); // the checks on the whole batch
   return { header, records, recordSizes };
 }
 

@@ -58,7 +58,7 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
     const size = ((src[s]! << 24) | (src[s + 1]! << 16) | (src[s + 2]! << 8) | src[s + 3]!) >>> 0;
     s += 4;
     if (size > src.length - s) throw new FormatError("snappy: xerial chunk runs past the end");
-    const part = decompressRaw(src, s, s + size, maxOutput - total);
+    const part = decompressRaw(src, s, s + size, maxOutput - total, maxOutput);
     parts.push(part);
     total += part.length;
     s += size;
@@ -85,7 +85,8 @@ export function copyMatch(dst: Uint8Array, d: number, offset: number, len: numbe
   return d;
 }
 
-function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: number): Uint8Array {
+/** `maxOutput` is what this chunk may add; `limit`, the whole output's bound, is what an error names. */
+function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: number, limit = maxOutput): Uint8Array {
   let length = 0;
   for (let shift = 0; ; shift += 7) {
     if (shift > 28) throw new FormatError("snappy: uncompressed length varint too long");
@@ -95,7 +96,14 @@ function decompressRaw(src: Uint8Array, s: number, end: number, maxOutput: numbe
     if (b < 0x80) break;
   }
   if (length > 0xffffffff) throw new FormatError("snappy: uncompressed length over 32 bits");
-  if (length > maxOutput) throw new FormatError(`snappy: uncompressed length ${length} exceeds ${maxOutput}`);
+  if (length > maxOutput) {
+    const sofar = limit - maxOutput;
+    throw new FormatError(
+      sofar > 0
+        ? `snappy: output larger than ${limit} bytes (${sofar} bytes, then a chunk of ${length})`
+        : `snappy: uncompressed length ${length} exceeds the limit of ${limit} bytes`,
+    );
+  }
   let dst: Uint8Array;
   try {
     dst = new Uint8Array(length);

@@ -7,7 +7,7 @@
 import { OffsetOutOfRangeError, StrataError } from "../errors.js";
 import { FormatError } from "../format/errors.js";
 import {
-  decodeRecordBatch,
+  readRecords,
   splitBatches,
   verifyBatchCrc,
   withBaseOffset,
@@ -152,7 +152,8 @@ export class Reader {
     }
     if (!found) return head.next;
     for (const batch of await this.loadBatches(topic.name, partition, [found], found.base, Number.POSITIVE_INFINITY)) {
-      for (const r of decodeStored(batch)) if (r.timestamp >= ts && r.offset >= head.logStart) return r.offset;
+      const next = storedRecords(batch, head.logStart);
+      for (let r = next(); r !== undefined; r = next()) if (r.timestamp >= ts) return r.offset;
     }
     return Math.max(found.last + 1, head.logStart);
   }
@@ -270,20 +271,29 @@ function splitEntry(
   return out;
 }
 
-/** Decodes one stored batch into records with their real offsets (and append time, where the topic uses it). */
-export function decodeStored(b: StoredBatch): FetchedRecord[] {
-  const { header, records } = readingAt(
+/**
+ * The records of one stored batch at or after offset `from`, with their real offsets (and append time, where the
+ * topic uses it), decoded one call at a time: a read stops decoding where its limits stop it, so its cost follows
+ * what it returns, not how many records the batch holds. Records below `from` are stepped over, never built.
+ * @example const next = storedRecords(batch, offset); for (let r = next(); r; r = next()) ...
+ */
+export function storedRecords(b: StoredBatch, from: number): () => FetchedRecord | undefined {
+  const reader = readingAt(
     () => damaged(b),
-    () => decodeRecordBatch(b.bytes, { copy: false }),
+    () => readRecords(b.bytes, { copy: false }),
   );
-  const shift = b.base - header.baseOffset;
-  return records.map((r) => ({
-    offset: r.offset + shift,
-    timestamp: b.entry.appendTime ?? r.timestamp,
-    key: r.key,
-    value: r.value,
-    headers: r.headers,
-  }));
+  // offset = b.base + offsetDelta (the stored header's baseOffset may be a placeholder)
+  const minOffsetDelta = Math.min(Math.max(0, from - b.base), 0x7fffffff);
+  const appendTime = b.entry.appendTime;
+  return () => {
+    const r = readingAt(
+      () => damaged(b),
+      () => reader.next(minOffsetDelta),
+    );
+    if (r === undefined) return undefined;
+    const offset = b.base + (r.offset - reader.header.baseOffset);
+    return { offset, timestamp: appendTime ?? r.timestamp, key: r.key, value: r.value, headers: r.headers };
+  };
 }
 
 /**

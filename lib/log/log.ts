@@ -17,7 +17,7 @@ import type { ObjectStore } from "../storage/object-store.js";
 import { mapLimit } from "../util/map-limit.js";
 import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
-import { decodeStored, Reader, type ReadLimits, type StoredBatch, wireBytes } from "./fetch.js";
+import { Reader, type ReadLimits, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
 import { incomingObjectKey, producerClaimKey, producerStateKey, transactionalIdKey } from "./keys.js";
 import { partitionForKey } from "./partitioner.js";
 import { MAX_EPOCH, MAX_SEQUENCE, retiredProducerStateOp } from "./producers.js";
@@ -36,7 +36,7 @@ import type {
   RegisteredProducer,
   TopicDescription,
 } from "./types.js";
-import { checkBatchesDeeply, type PlannedPartition, planBatches } from "./validate.js";
+import { checkBatchesDeeply, checkRecordCount, type PlannedPartition, planBatches } from "./validate.js";
 import { Waiter } from "./waiter.js";
 
 export interface LogOptions {
@@ -279,6 +279,8 @@ export class Log implements LogService {
     const compression = codecByName(topic.config["compression.type"] ?? "") ?? Compression.none;
     const plans: PartitionPlan[] = [];
     for (const [partition, indices] of [...byPartition].sort((a, b) => a[0] - b[0])) {
+      // one batch per partition: its records are bounded as a binary batch's are
+      checkRecordCount(indices.length, "records", `partition ${partition}'s`);
       const inputs: RecordInput[] = indices.map((i) => {
         const r = records[i]!;
         return {
@@ -522,6 +524,7 @@ export class Log implements LogService {
     if (!Array.isArray(requests) || requests.length === 0) {
       throw new InvalidArgumentError("partitions", "at least one partition is required");
     }
+    refuseRepeats(requests);
     const limits = this.limits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes });
     const deadline = this.clock.now() + this.waitMs(options.maxWaitMs);
     const resolved = await Promise.all(
@@ -614,9 +617,11 @@ export class Log implements LogService {
     const records: FetchResult["records"] = [];
     let bytes = 0;
     let nextOffset = offset;
+    const from = Math.max(offset, logStart);
     for (const b of batches) {
-      for (const r of decodeStored(b)) {
-        if (r.offset < offset || r.offset < logStart) continue;
+      // Decoded one record at a time: the read stops where its limits do, however many records the batch holds.
+      const next = storedRecords(b, from);
+      for (let r = next(); r !== undefined; r = next()) {
         const size = recordSize(r);
         if (records.length > 0 && (records.length >= maxRecords || bytes + size > maxBytes)) {
           return { records, bytes, nextOffset };
@@ -743,6 +748,25 @@ function checkProducer(
     );
   }
   return p;
+}
+
+/**
+ * A partition named twice in one fetch is refused, naming the second mention: each mention would be read (and
+ * decoded) again, and the two answers could not both be right about where the consumer goes next.
+ */
+function refuseRepeats(requests: { topic: string; partition: number }[]): void {
+  const seen = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const key = JSON.stringify([r.topic, r.partition]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new InvalidArgumentError(
+        `partitions[${i}]`,
+        `partitions[${i}]: topic ${r.topic} partition ${r.partition} is already named by partitions[${first}]; name each partition once`,
+      );
+    }
+    seen.set(key, i);
+  });
 }
 
 function recordSize(r: FetchResult["records"][number]): number {

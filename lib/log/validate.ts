@@ -24,12 +24,20 @@ import { TimestampType } from "../format/types.js";
 import { checkRecordFields, type TopicRules } from "./records.js";
 
 /**
- * The most a produced batch may decompress to. Every fetch that touches a batch decodes all of it, so one that
- * inflates to the decoder's 64 MiB ceiling (a 4 MiB gzip body of tiny records: millions of them) would cost every
- * reader of the partition seconds and hundreds of MB, in a Lambda possibly more than it has: a poison batch.
+ * The most a produced batch may decompress to. Every fetch that touches a batch inflates all of it (then decodes
+ * only the records it returns), so one that inflates to the decoder's 64 MiB ceiling would cost every reader of
+ * the partition that much memory and time, in a Lambda possibly more than it has: a poison batch.
  * 16 MiB is 4x the largest body at a compression ratio few real payloads reach.
  */
 export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The most records one produced batch may hold. A reader may inflate and walk a whole batch to reach one of its
+ * records, and maintenance (compaction) decodes batches whole: a bound on the records of a batch bounds what any
+ * of them costs. 10,000 is librdkafka's batch.num.messages default, the Strata client's records per batch, and
+ * the records one JSON produce (one batch per partition) or one fetch may carry.
+ */
+export const MAX_RECORDS_PER_BATCH = 10_000;
 
 /** CRC bytes between two turns of the event loop: tens of microseconds */
 const CRC_CHUNK = 64 * 1024;
@@ -73,6 +81,7 @@ export function planBatches(
     if (h.isTransactional || h.isControl) {
       throw new InvalidArgumentError(where, "transactional and control batches are not supported");
     }
+    checkRecordCount(h.recordCount, where);
     if (h.recordCount !== h.lastOffsetDelta + 1) {
       throw new InvalidArgumentError(where, "a produced batch must have dense offset deltas 0..n-1");
     }
@@ -89,6 +98,21 @@ export function planBatches(
     plan.batches.push({ where, header: h, bytes: bytes.subarray(part.start, part.end) });
   }
   return plan;
+}
+
+/**
+ * Refuses a batch of more than MAX_RECORDS_PER_BATCH records, naming `field` and the limit. Every produce path
+ * calls it: the binary one on each batch header, the JSON one on each partition's records before encoding them.
+ */
+export function checkRecordCount(count: number, field: string, what = "this batch"): void {
+  if (count > MAX_RECORDS_PER_BATCH) {
+    const e = new InvalidArgumentError(
+      field,
+      `${field}: a batch holds at most ${MAX_RECORDS_PER_BATCH} records; ${what} holds ${count} (split it)`,
+    );
+    Object.assign(e.details, { limit: MAX_RECORDS_PER_BATCH, count });
+    throw e;
+  }
 }
 
 /** Checks the CRC and every record of every planned batch; throws the first problem found. */

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import SnappyJS from "snappyjs";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../../lib/errors.js";
-import { compress, decompress } from "../../../lib/format/compression.js";
+import { codecName, compress, decompress } from "../../../lib/format/compression.js";
 import { FormatError } from "../../../lib/format/errors.js";
 import { Compression, type CompressionCodec } from "../../../lib/format/types.js";
 
@@ -82,6 +82,19 @@ describe("compression", () => {
       const packed = compress(codec, zeros);
       expect(() => decompress(codec, packed, 999_999)).toThrow(FormatError);
       expect(Buffer.from(decompress(codec, packed, 1_000_000)).equals(zeros)).toBe(true);
+    }
+  });
+
+  it("an output past the limit is refused naming the limit, whichever chunk of the stream crosses it", () => {
+    const zeros = new Uint8Array(1_000_000);
+    for (const codec of codecs) {
+      const packed = compress(codec, zeros);
+      // 65,536 is two whole xerial snappy chunks: the third is refused with nothing left of the limit
+      for (const limit of [999_999, 65_536, 100]) {
+        expect(() => decompress(codec, packed, limit), `${codecName(codec)} under ${limit}`).toThrow(
+          new RegExp(`\\b${limit} bytes`),
+        );
+      }
     }
   });
 
