@@ -39,9 +39,31 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: "Request body over the limit, or a record over the topic's max.message.bytes",
   415: "Unsupported content type",
   416: "Offset out of range; the problem carries logStartOffset and highWatermark",
+  403: "A request other than GET/HEAD from another browser origin (Origin or Sec-Fetch-Site), not allow-listed",
+  421: "Local server: the Host header names none of the server's own names (DNS rebinding)",
   429: "The backend throttles; retry after Retry-After seconds",
+  500:
+    "corrupt-data: stored data fails its checks; `retriable: false`, with topic, partition, offset and nextOffset " +
+    "(otherwise `internal`)",
   503: "The backend is unavailable; safe to retry",
+  507: "The embedded backend's disk or quota is full; the request changed nothing",
 };
+
+/** Answers the guard and the storage can give on any route, added to every operation they apply to. */
+function withEdgeProblems<P extends Record<string, Record<string, unknown>>>(paths: P): P {
+  const reads = new Set(["fetch", "fetchMany"]);
+  for (const item of Object.values(paths)) {
+    for (const [method, value] of Object.entries(item)) {
+      if (!["get", "post", "patch", "put", "delete"].includes(method)) continue; // path-level parameters
+      const op = value as { operationId: string; responses: Record<string, unknown> };
+      const extra = [421];
+      if (method !== "get") extra.push(403, 507);
+      if (reads.has(op.operationId)) extra.push(500);
+      op.responses = { ...op.responses, ...problems(...extra) };
+    }
+  }
+  return paths;
+}
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const pathParam = (name: string, schema: unknown, description: string) => ({
   name,
@@ -85,7 +107,7 @@ export function openApiDocument(limits: Limits) {
       ].join(" "),
     },
     "x-strata-limits": limits,
-    paths: {
+    paths: withEdgeProblems({
       "/healthz": { get: { operationId: "health", responses: { "200": { description: "the server is up" } } } },
       "/v1/openapi.json": {
         get: { operationId: "openapi", responses: { "200": { description: "this document", content: json({}) } } },
@@ -268,7 +290,7 @@ export function openApiDocument(limits: Limits) {
         },
       },
       ...groupPaths(),
-    },
+    }),
     components: { schemas: { ...schemas(limits), ...groupSchemas() } },
   };
 }

@@ -6,6 +6,10 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { BATCHES_MEDIA_TYPE } from "../../lib/api/app.js";
+import { encodeRecordBatch } from "../../lib/format/record-batch.js";
+import { Compression, type RecordInput } from "../../lib/format/types.js";
+import { MAX_RECORDS_PER_BATCH } from "../../lib/log/validate.js";
 import { breakOneField, expectRejectedUnchanged, fieldName, type Json, type Path } from "../support/broken-field.js";
 import { type Client, client, sendRaw, startTestServer, type TestServer } from "./http-support.js";
 
@@ -245,5 +249,31 @@ it("a valid request a web page could send (no JSON type, a foreign origin or a r
       },
     ),
     { numRuns: 40, seed: Number(process.env.FUZZ_SEED ?? 20240501) },
+  );
+});
+
+it("a binary produce holding a batch of more records than the limit is a 400 naming that batch, and changes nothing", async () => {
+  const batch = (count: number, compression: (typeof Compression)[keyof typeof Compression]) =>
+    encodeRecordBatch(new Array<RecordInput>(count).fill({ key: null, value: null, headers: [], timestamp: 1 }), {
+      compression,
+    });
+  const body = fc.record({
+    before: fc.integer({ min: 0, max: 2 }),
+    extra: fc.integer({ min: 1, max: 5_000 }),
+    compression: fc.constantFrom(Compression.none, Compression.gzip),
+  });
+  await fc.assert(
+    fc.asyncProperty(body, async ({ before, extra, compression }) => {
+      const parts = [...Array.from({ length: before }, () => batch(3, compression))];
+      parts.push(batch(MAX_RECORDS_PER_BATCH + extra, compression));
+      const bytes = Buffer.concat(parts);
+      const snap = await snapshot();
+      const res = await api.post("/v1/topics/fuzz/partitions/0/records", bytes, { "content-type": BATCHES_MEDIA_TYPE });
+      const what = `${before} good batches, then ${MAX_RECORDS_PER_BATCH + extra} records -> ${JSON.stringify(res.body)}`;
+      expect(res.status, what).toBe(400);
+      expect(res.body.field, what).toBe(`body.batch[${before}]`);
+      expect(await snapshot(), what).toEqual(snap);
+    }),
+    { numRuns: 12, seed: Number(process.env.FUZZ_SEED ?? 20240501) },
   );
 });

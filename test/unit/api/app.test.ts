@@ -243,4 +243,15 @@ describe("OpenAPI document", () => {
     expect(text).toContain(`"maximum":${defaultLimits.maxFetchBytes}`);
     expect(doc.info.description).toContain(String(defaultLimits.maxRequestBytes));
   });
+
+  it("lists the guard's and the storage's answers: 421 everywhere, 403 and 507 on writes, corrupt data on reads", () => {
+    const paths = doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    const codes = (path: string, method: string) => Object.keys(paths[path]![method]!.responses!);
+    expect(codes("/v1/topics", "get")).toContain("421");
+    expect(codes("/v1/topics", "get")).not.toContain("403");
+    expect(codes("/v1/topics", "post")).toEqual(expect.arrayContaining(["403", "421", "507"]));
+    expect(codes("/v1/topics/{topic}/records", "post")).toEqual(expect.arrayContaining(["403", "415", "507"]));
+    expect(codes("/v1/topics/{topic}/partitions/{partition}/records", "get")).toContain("500");
+    expect(codes("/v1/fetch", "post")).toContain("500");
+  });
 });
