@@ -5,9 +5,9 @@
  * Writes to a pipe are synchronous on Linux, so every line printed before the kill reaches the parent.
  * Usage: node --import tsx kill-child.ts <root> <prefix> <seed>
  */
-import { PackObjectStore } from "../../../lib/storage/pack-object-store.js";
-import { prng } from "../pack-review/crash-workload.js";
-import { bodyOf } from "../pack-review/helpers.js";
+import { PackObjectStore } from "../../../../lib/storage/pack-object-store.js";
+import { prng } from "./crash-workload.js";
+import { bodyOf } from "./files.js";
 
 const [root, prefix, seedText] = process.argv.slice(2) as [string, string, string];
 const random = prng(Number(seedText));

@@ -24,10 +24,10 @@
  *   Fixed: submit() copies the ops (structuredClone) in the call, right after validating them.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
-import type { Attrs } from "../../lib/storage/ledger.js";
-import type { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
-import { nestedArrays, scratchLedger } from "./review-helpers.js";
+import { StrataError } from "../../../lib/errors.js";
+import type { Attrs } from "../../../lib/storage/ledger.js";
+import type { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
+import { nestedArrays, scratchLedger } from "../../support/scratch-ledger.js";
 
 const outcomeOf = (p: Promise<unknown>) =>
   p.then(

@@ -42,11 +42,11 @@
 import { closeSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Attrs } from "../../lib/storage/ledger.js";
-import { INDEX_FILE, PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import type { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
-import { bodyOf, packFiles, packName, recordsOf, removeRoot, same, snapshot, tempRoot } from "./pack-review/helpers.js";
-import { codeOf, nestedArrays, scratchLedger } from "./review-helpers.js";
+import type { Attrs } from "../../../lib/storage/ledger.js";
+import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
+import type { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
+import { codeOf, nestedArrays, scratchLedger } from "../../support/scratch-ledger.js";
+import { bodyOf, packFiles, packName, recordsOf, removeRoot, same, snapshot, tempRoot } from "./pack-store/files.js";
 
 /** The index as a power cut left it (taken earlier), with the packs as they are now (every put fdatasynced). */
 async function powerCutImage(early: string, root: string): Promise<void> {

@@ -9,8 +9,8 @@ import { readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { osSync, type SyncHooks } from "../../../lib/storage/fsync.js";
-import { INDEX_FILE } from "../../../lib/storage/pack-object-store.js";
+import { osSync, type SyncHooks } from "../../../../lib/storage/fsync.js";
+import { INDEX_FILE } from "../../../../lib/storage/pack-object-store.js";
 
 export const tempRoot = (): string => mkdtempSync(join(tmpdir(), "strata-pack-review-"));
 export const removeRoot = (root: string) => rm(root, { recursive: true, force: true });

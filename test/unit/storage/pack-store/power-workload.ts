@@ -6,10 +6,10 @@
  */
 import { cpSync, readdirSync, readlinkSync, truncateSync } from "node:fs";
 import { join } from "node:path";
-import { osSync, type SyncHooks } from "../../../lib/storage/fsync.js";
-import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
-import { type CrashImage, churn, prng } from "../pack-review/crash-workload.js";
-import { removeRoot, tempRoot } from "../pack-review/helpers.js";
+import { osSync, type SyncHooks } from "../../../../lib/storage/fsync.js";
+import { INDEX_FILE, PackObjectStore } from "../../../../lib/storage/pack-object-store.js";
+import { type CrashImage, churn, prng } from "./crash-workload.js";
+import { removeRoot, tempRoot } from "./files.js";
 
 function copyIndex(from: string, to: string): void {
   for (const n of readdirSync(from)) if (n.startsWith(INDEX_FILE)) cpSync(join(from, n), join(to, n));

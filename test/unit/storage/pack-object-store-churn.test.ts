@@ -21,15 +21,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
-import { crc32c } from "../../lib/format/crc32c.js";
-import { BATCH_CRC_START, encodeRecordBatch } from "../../lib/format/record-batch.js";
-import { Compression, type CompressionCodec } from "../../lib/format/types.js";
-import { createLog, type Log } from "../../lib/log/log.js";
-import { type EmbeddedStorage, openEmbeddedStorage } from "../../lib/storage/data-dir.js";
-import type { ObjectStore } from "../../lib/storage/object-store.js";
-import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { checkImage, concurrentOps, prng } from "./pack-review/crash-workload.js";
+import { StrataError } from "../../../lib/errors.js";
+import { crc32c } from "../../../lib/format/crc32c.js";
+import { BATCH_CRC_START, encodeRecordBatch } from "../../../lib/format/record-batch.js";
+import { Compression, type CompressionCodec } from "../../../lib/format/types.js";
+import { createLog, type Log } from "../../../lib/log/log.js";
+import { type EmbeddedStorage, openEmbeddedStorage } from "../../../lib/storage/data-dir.js";
+import type { ObjectStore } from "../../../lib/storage/object-store.js";
+import { PackObjectStore } from "../../../lib/storage/pack-object-store.js";
+import { codeOf } from "../../support/scratch-ledger.js";
+import { checkImage, concurrentOps, prng } from "./pack-store/crash-workload.js";
 import {
   bodyOf,
   hookedSync,
@@ -40,9 +41,8 @@ import {
   same,
   snapshot,
   tempRoot,
-} from "./pack-review/helpers.js";
-import { codeOf } from "./review-helpers.js";
-import { runPowerWorkload } from "./second-review/power-workload.js";
+} from "./pack-store/files.js";
+import { runPowerWorkload } from "./pack-store/power-workload.js";
 
 interface StoreInternals {
   openPacks: Map<number, unknown>;
@@ -136,7 +136,7 @@ describe("PackObjectStore", () => {
   });
 
   it("kill -9 of a child process mid-churn (reclaims running): acknowledged puts and deletes hold, repeatedly", async () => {
-    const child = join(import.meta.dirname, "second-review", "kill-child.ts");
+    const child = join(import.meta.dirname, "pack-store", "churn-child.ts");
     const run = (prefix: string, seed: number, delayMs: number) =>
       new Promise<string[]>((resolve, reject) => {
         const proc = spawn(process.execPath, ["--import", "tsx", child, root, prefix, String(seed)], {

@@ -19,10 +19,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StrataError } from "../../lib/errors.js";
-import { osSync } from "../../lib/storage/fsync.js";
-import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
-import { checkImage, concurrentOps, prng, runCrashWorkload } from "./pack-review/crash-workload.js";
+import { StrataError } from "../../../lib/errors.js";
+import { osSync } from "../../../lib/storage/fsync.js";
+import { PackObjectStore } from "../../../lib/storage/pack-object-store.js";
+import { checkImage, concurrentOps, prng, runCrashWorkload } from "./pack-store/crash-workload.js";
 import {
   bodyOf,
   eio,
@@ -37,7 +37,7 @@ import {
   snapshot,
   tempRoot,
   withIndex,
-} from "./pack-review/helpers.js";
+} from "./pack-store/files.js";
 
 let root: string;
 beforeEach(() => {

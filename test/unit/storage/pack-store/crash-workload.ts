@@ -8,8 +8,8 @@
 import { cpSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
-import { bodyOf, hookedSync, removeRoot, same, snapshot, tempRoot } from "./helpers.js";
+import { INDEX_FILE, PackObjectStore } from "../../../../lib/storage/pack-object-store.js";
+import { bodyOf, hookedSync, removeRoot, same, snapshot, tempRoot } from "./files.js";
 
 export interface CrashImage {
   dir: string;

@@ -6,7 +6,7 @@ import { encodeRecordBatch } from "../../lib/format/record-batch.js";
 import { createLog, type Log } from "../../lib/log/log.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
 import type { ObjectStore } from "../../lib/storage/object-store.js";
-import { type Client, client, startTestServer, type TestServer } from "../scenarios/http-support.js";
+import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
 
 const MEDIA = "application/vnd.strata.batches.v1";
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
