@@ -1,5 +1,6 @@
 /**
- * Bugs found by a hostile review of the HTTP API, one test each, opening with its root cause.
+ * The HTTP API under hostile input (trimmed answers, control bytes, lying batch headers, prototype-member names,
+ * huge bodies, sequence wrap, binary idempotent fields): one test each, opening with the root cause of its bug.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeRecordBatch } from "../../lib/format/record-batch.js";
@@ -12,7 +13,7 @@ const MEDIA = "application/vnd.strata.batches.v1";
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 const b64 = (u: Uint8Array) => Buffer.from(u).toString("base64");
 
-describe("hostile review", () => {
+describe("HTTP API under hostile input", () => {
   let server: TestServer;
   let api: Client;
   beforeAll(async () => {

@@ -1,20 +1,12 @@
 /**
- * What the hostile-review reproductions share beyond the pack helpers: an outcome as a comparable string, a
- * scratch SqliteLedger per test, and deeply nested attribute values.
+ * A scratch SqliteLedger per test (in a directory of its own, removed by cleanup), and deeply nested attribute
+ * values for the depth limits.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StrataError } from "../../lib/errors.js";
 import type { AttrValue } from "../../lib/storage/ledger.js";
 import { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
-
-/** "ok", the StrataError's code, or what else was thrown */
-export const codeOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof StrataError ? e.code : `not a StrataError: ${String(e)}`),
-  );
 
 /** A SqliteLedger in a directory of its own (fsync never: these tests are about logic, not the disk). */
 export async function scratchLedger(name: string): Promise<{ ledger: SqliteLedger; cleanup(): Promise<void> }> {

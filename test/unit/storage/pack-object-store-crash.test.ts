@@ -1,11 +1,9 @@
 /**
- * A hostile review of PackObjectStore (lib/storage/pack-object-store.ts): the behaviour it got right, kept as
- * regression tests, followed by the bugs it found (fixed since; see the last describe).
- *
- * Covered: crash images taken at every file sync of a seeded workload (kill -9 and power-cut images), torn and
- * garbage tails, pack files without an index row and index rows without a pack file, key validation and list
- * order (memcmp of UTF-8), paging, interleaved operations with small packs, bursts of puts across rollovers,
- * gets racing a reclaim, a failed fdatasync, and operations after close.
+ * PackObjectStore (lib/storage/pack-object-store.ts) keeps every acknowledged put and delete through crashes and
+ * hostile disk contents: crash images taken at every file sync of a seeded workload (kill -9 and power-cut images),
+ * torn and garbage tails, pack files without an index row and index rows without a pack file, key validation and
+ * list order (memcmp of UTF-8), paging, interleaved operations with small packs, bursts of puts across rollovers,
+ * gets racing a reclaim, a failed fdatasync, operations after close, and the reclaim and recovery cases last.
  */
 import {
   appendFileSync,
@@ -239,7 +237,7 @@ describe("keys and listing", () => {
 describe("concurrency", () => {
   it("interleaved puts, gets, deletes and lists on small packs agree with a model, also after a reopen", async () => {
     const random = prng(11);
-    // large enough that a reclaim's moves never spill into a second pack (see the review's report)
+    // large enough that a reclaim's moves never spill into a second pack
     const packBytes = 64 * 1024;
     let store = await PackObjectStore.open({ root, packBytes });
     const model = new Map<string, Uint8Array>();
@@ -358,14 +356,13 @@ describe("failures and lifecycle", () => {
 });
 
 /**
- * The review's findings, each fixed in lib/storage/pack-object-store.ts and kept here as it was reported.
- * Root causes, in order: packs were judged by committed rows while appends into them had not indexed yet; moves
+ * Each of these failed before its fix in lib/storage/pack-object-store.ts. Root causes, in order: packs were judged by committed rows while appends into them had not indexed yet; moves
  * past the watermark were trusted on open; failed puts were read back on open; a rebuild without the index ignored
  * moves; concurrent deletes started one reclaim each; a delete failed with its reclaim; close missed a pack being
  * opened; keys starting with U+FEFF were refused.
  */
-describe("review findings (fixed)", () => {
-  it("1a. a reclaim spilling over a rollover keeps the objects it moved", async () => {
+describe("reclaims, rollovers, failed puts and close keep acknowledged objects", () => {
+  it("a reclaim spilling over a rollover keeps the objects it moved", async () => {
     const store = await PackObjectStore.open({ root, packBytes: 1000 });
     await store.put("a0", bodyOf(0, 100));
     await store.put("a1", bodyOf(1, 100));
@@ -380,7 +377,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("1b. churn around long-lived small objects keeps them", async () => {
+  it("churn around long-lived small objects keeps them", async () => {
     const store = await PackObjectStore.open({ root, packBytes: 8192 });
     for (let round = 0; round < 60; round++) {
       if (round % 12 === 0) await store.put(`long/${round / 12}`, bodyOf(round, 50));
@@ -393,7 +390,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("2. a power cut during a reclaim keeps the original, not the torn copy", async () => {
+  it("a power cut during a reclaim keeps the original, not the torn copy", async () => {
     let image: string | undefined;
     let armed = false;
     const store = await PackObjectStore.open({
@@ -422,7 +419,7 @@ describe("review findings (fixed)", () => {
     }
   });
 
-  it("3. a failed put does not come back after a delete that returned, nor over a retry", async () => {
+  it("a failed put does not come back after a delete that returned, nor over a retry", async () => {
     let fail = false;
     const sync = hookedSync(() => {
       if (fail) {
@@ -446,7 +443,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("4. a rebuild without the index keeps objects a reclaim moved", async () => {
+  it("a rebuild without the index keeps objects a reclaim moved", async () => {
     let store = await PackObjectStore.open({ root, packBytes: 1000 });
     await store.put("a", bodyOf(1, 100));
     await store.put("big", bodyOf(2, 700));
@@ -460,7 +457,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("5. concurrent deletes in one pack run one reclaim", async () => {
+  it("concurrent deletes in one pack run one reclaim", async () => {
     let store = await PackObjectStore.open({ root, packBytes: 1 << 20 });
     for (let i = 0; i < 20; i++) await store.put(`o${i}`, bodyOf(i, 1000));
     await store.close();
@@ -474,7 +471,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("6. a delete succeeds even when the reclaim it starts fails", async () => {
+  it("a delete succeeds even when the reclaim it starts fails", async () => {
     let fail = false;
     const store = await PackObjectStore.open({
       root,
@@ -494,7 +491,7 @@ describe("review findings (fixed)", () => {
     await store.close();
   });
 
-  it("7. close during a rollover closes the new pack too", async () => {
+  it("close during a rollover closes the new pack too", async () => {
     const store = await PackObjectStore.open({ root, packBytes: 1000 });
     await store.put("a", bodyOf(1, 900));
     const b = store.put("b", bodyOf(2, 900)).catch(() => {});
@@ -511,7 +508,7 @@ describe("review findings (fixed)", () => {
     expect(fds.filter((p) => p.startsWith(root))).toEqual([]);
   });
 
-  it("8. a key starting with U+FEFF is a key", async () => {
+  it("a key starting with U+FEFF is a key", async () => {
     const store = await PackObjectStore.open({ root });
     await store.put("\ufeffbom", bodyOf(1, 10));
     expect((await store.list("\ufeff")).objects.map((o) => o.key)).toEqual(["\ufeffbom"]);

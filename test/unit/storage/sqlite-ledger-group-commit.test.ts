@@ -1,27 +1,15 @@
 /**
- * A third hostile review, of today's three changes: the SqliteLedger group commit, the binary produce that takes
- * over (transfers) the HTTP body, and the PackObjectStore's spare pack.
- *
- * Only the group commit showed bugs (all three FIXED below). The transfer and the spare pack held up
- * (a probe of the HTTP path with bodies sent in odd chunk sizes over keep-alive, and a randomized churn with
- * injected file and directory sync failures and closes at random points, found nothing), so no test is written
- * for them here: a test that passes proves nothing about a bug.
- *
- * Root causes, and the fixes:
- * - a SQLite error in one write fails its whole group: the group treats every error other than
- *   ConditionFailedError / InvalidArgumentError as "SQLite failing" and rethrows it out of the group's
- *   transaction, so the writes issued in the same turn are rolled back and rejected with that error. But some
- *   SQLite errors belong to one statement only: attrs nested 1000 deep are refused by SQLite's JSON parser
- *   ("malformed JSON", SQLITE_ERROR) while it computes the items_ttl partial index, and the transaction is still
- *   open afterwards. Issued alone (or before today), only that write failed.
- *   Fixed twice over: an error inside one write's savepoint is that write's answer unless SQLite ended the
- *   transaction itself; and attrs are refused past DynamoDB's 32 levels (InvalidArgumentError naming the field)
- *   before they reach SQLite.
- * - the op is read when the group flushes, not when the write is issued: write() validates the op at once, but
- *   JSON.stringify and the condition run in the flush microtask. An op changed in between is stored as changed
- *   (the DynamoDB adapter renders the request inside the call, as this adapter did before today), and one made
- *   invalid after its validation (e.g. a bigint) fails inside the group, so again with every other write of it.
- *   Fixed: submit() copies the ops (structuredClone) in the call, right after validating them.
+ * SqliteLedger's group commit (the writes issued in one turn share one transaction and one fsync): a write SQLite
+ * refuses fails alone, not its group; attrs nest at most 32 levels deep; a write stores its op as it was when
+ * issued. Root causes of the bugs these tests caught:
+ * - every SQLite error was treated as "SQLite failing" and rethrown out of the group's transaction, rolling back
+ *   and rejecting every write of the turn; but some belong to one statement (attrs nested 1000 deep are refused by
+ *   SQLite's JSON parser while it computes the items_ttl index, the transaction still open). An error inside one
+ *   write's savepoint is now that write's answer unless SQLite ended the transaction, and attrs are refused past
+ *   DynamoDB's 32 levels before they reach SQLite.
+ * - the op was read when the group flushed, not when the write was issued: an op changed in between was stored as
+ *   changed, and one made invalid after its validation (a bigint) failed inside the group, with every other write
+ *   of it. submit() now copies the ops in the call, right after validating them.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
@@ -42,11 +30,11 @@ describe("SqliteLedger group commit", () => {
   let ledger: SqliteLedger;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
-    ({ ledger, cleanup } = await scratchLedger("third-review"));
+    ({ ledger, cleanup } = await scratchLedger("group-commit"));
   });
   afterEach(() => cleanup());
 
-  it("FIXED: a write SQLite refuses (JSON 1000 deep) fails alone, also when issued with others", async () => {
+  it("a write SQLite refuses (JSON 1000 deep) fails alone, also when issued with others", async () => {
     // Control: in turns of their own, the deep write fails alone and the plain one commits.
     expect(await outcomeOf(ledger.write({ type: "put", key: { pk: "a", sk: "alone" }, attrs: { n: 1 } }))).toBe("ok");
     expect(
@@ -75,7 +63,7 @@ describe("SqliteLedger group commit", () => {
     expect(await ledger.get({ pk: "d", sk: "33" })).toBeUndefined();
   });
 
-  it("FIXED: a statement SQLite refuses in one write rolls back that write only, not its group", async () => {
+  it("a statement SQLite refuses in one write rolls back that write only, not its group", async () => {
     // No valid input reaches such an error any more, so inject one: the upsert of one key throws as SQLite
     // does for a statement it refuses (the transaction stays open).
     const internals = ledger as unknown as { upsertStmt: { run(...args: unknown[]): unknown } };
@@ -108,10 +96,10 @@ describe("SqliteLedger group commit", () => {
     expect(await ledger.get({ pk: "e", sk: "part-of-refused" })).toBeUndefined();
   });
 
-  it("FIXED: a write stores its attrs as they were when it was issued, not as they are when the group flushes", async () => {
+  it("a write stores its attrs as they were when it was issued, not as they are when the group flushes", async () => {
     // write() validates the op and returns; the op itself is read (conditions evaluated, attrs stringified) in
     // the flush microtask. The DynamoDB adapter (renderWrite, called before its first await) and this adapter
-    // before today capture the op inside the call.
+    // before group commit capture the op inside the call.
     const attrs: Attrs = { version: 1 };
     const first = ledger.write({ type: "put", key: { pk: "c", sk: "x" }, attrs });
     attrs.version = 2; // the caller moves on (e.g. a shared state object updated by the next request)
@@ -119,7 +107,7 @@ describe("SqliteLedger group commit", () => {
     expect((await ledger.get({ pk: "c", sk: "x" }))?.attrs).toEqual({ version: 1 }); // was { version: 2 }
   });
 
-  it("FIXED: an op changed after write() validated it changes nothing: it is stored as validated", async () => {
+  it("an op changed after write() validated it changes nothing: it is stored as validated", async () => {
     // Before the fix: validated in the call, stringified in the flush. The TypeError JSON.stringify threw
     // there was neither a ConditionFailedError nor an InvalidArgumentError, so the group rethrew it and rolled
     // back the writes of the other callers too (UNAVAILABLE, not retriable).

@@ -1,9 +1,9 @@
 /**
- * A child process for the kill -9 probes in second-review.test.ts: runs a put/delete churn against a
+ * A child process for the kill -9 test in pack-object-store-churn.test.ts: runs a put/delete churn against a
  * PackObjectStore (small packs, so deletes keep reclaiming) and reports on stdout, one line each:
  *   P <key>  the put of <key> resolved      I <key>  the delete of <key> was issued      D <key>  it resolved
  * Writes to a pipe are synchronous on Linux, so every line printed before the kill reaches the parent.
- * Usage: node --import tsx kill-child.ts <root> <prefix> <seed>
+ * Usage: node --import tsx churn-child.ts <root> <prefix> <seed>
  */
 import { PackObjectStore } from "../../../../lib/storage/pack-object-store.js";
 import { prng } from "./crash-workload.js";

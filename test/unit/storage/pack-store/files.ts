@@ -1,5 +1,5 @@
 /**
- * Helpers for the hostile review of PackObjectStore (test/reproductions/pack-store-review.test.ts): temp
+ * Helpers for the PackObjectStore tests (test/unit/storage/pack-object-store-*.test.ts): temp
  * directories, deterministic bodies, pack-file inspection and crash snapshots (a copy of the directory taken at a
  * chosen moment is what a kill -9 at that moment leaves behind: every write the process issued is in the page
  * cache, so in the copy).
@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { osSync, type SyncHooks } from "../../../../lib/storage/fsync.js";
 import { INDEX_FILE } from "../../../../lib/storage/pack-object-store.js";
 
-export const tempRoot = (): string => mkdtempSync(join(tmpdir(), "strata-pack-review-"));
+export const tempRoot = (): string => mkdtempSync(join(tmpdir(), "strata-pack-store-"));
 export const removeRoot = (root: string) => rm(root, { recursive: true, force: true });
 
 /** n distinct bytes per key, derived from a seed, so a wrong or shifted read shows. */

@@ -1,5 +1,5 @@
 /**
- * Power-cut images harsher than pack-review/crash-workload.ts takes: at every file AND directory sync, each pack
+ * Power-cut images harsher than crash-workload.ts takes: at every file AND directory sync, each pack
  * file is cut back to the length its last completed fdatasync covered (what a power cut may leave of unsynced
  * appends), and the index is the one as of its last durable point (the end of a FULL commit or of a
  * wal_checkpoint(FULL)). The workload churns small packs so deletes keep reclaiming (move records, removals).
