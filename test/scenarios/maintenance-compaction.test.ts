@@ -10,7 +10,7 @@ import { decodeRecordBatch, splitBatches } from "../../lib/format/record-batch.j
 import { headKey } from "../../lib/log/keys.js";
 import type { Log } from "../../lib/log/log.js";
 import type { MaintenanceJob } from "../../lib/maintenance/dispatcher.js";
-import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
+import type { Maintenance } from "../../lib/maintenance/maintain.js";
 import type { PartitionReport } from "../../lib/maintenance/partition.js";
 import type { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
@@ -18,6 +18,8 @@ import {
   b,
   countStorageCalls,
   crashingMaintenance,
+  maintainAfter,
+  maintenanceWith,
   SETTLE,
   topicName,
   useMaintenanceWorld,
@@ -340,21 +342,13 @@ describe.each(backends)("compaction on $name", (backend) => {
       }
     }
     // Long after, nothing of these topics is left unreferenced (the sweep found whatever a crash left).
-    for (let i = 0; i < 3; i++) {
-      clock.advance(options.orphanAgeMs + 3_600_000);
-      await maintenance.maintain();
-    }
+    await maintainAfter({ clock, maintenance }, new Array<number>(3).fill(options.orphanAgeMs + 3_600_000));
     for (const id of ids) expect(await unreferenced(storage.ledger, storage.store, id)).toEqual([]);
   });
 
   it("produce and fetch run alongside compaction without a wrong answer", async () => {
     const { name, job } = await topic("busy", { "segment.bytes": 4096, "min.cleanable.dirty.ratio": 0 });
-    const busy = createMaintenance({
-      ledger: storage.ledger,
-      store: storage.store,
-      clock,
-      options: { ...options, settleMs: 0 },
-    });
+    const busy = maintenanceWith({ storage, clock }, { ...options, settleMs: 0 });
     const acked = new Map<number, { key: string; value: string }>();
     let producing = true;
     const producer = (async () => {

@@ -14,7 +14,7 @@ import type { Log } from "../../lib/log/log.js";
 import type { MaintenanceJob } from "../../lib/maintenance/dispatcher.js";
 import { leaseKey } from "../../lib/maintenance/keys.js";
 import { LeaseLostError } from "../../lib/maintenance/lease.js";
-import { createMaintenance, type Maintenance } from "../../lib/maintenance/maintain.js";
+import type { Maintenance } from "../../lib/maintenance/maintain.js";
 import type { ManualClock } from "../../lib/storage/clock.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
 import type { ObjectStore } from "../../lib/storage/object-store.js";
@@ -23,6 +23,8 @@ import {
   b,
   countStorageCalls,
   crashingMaintenance,
+  maintainAfter,
+  maintenanceWith,
   SETTLE,
   topicName,
   useMaintenanceWorld,
@@ -58,10 +60,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
 
   /** Runs everything to the end: leases expire, trash passes its grace, orphans their age. */
   async function settle() {
-    for (let i = 0; i < 3; i++) {
-      clock.advance(options.orphanAgeMs + 3_600_000);
-      await maintenance.maintain();
-    }
+    await maintainAfter({ clock, maintenance }, new Array<number>(3).fill(options.orphanAgeMs + 3_600_000));
   }
 
   it("a crash before or after any storage call of a run leaves a log that reads correctly, and no leak", async () => {
@@ -115,7 +114,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
         return l.transact(ops);
       },
     };
-    const slow = createMaintenance({ ledger: gated, store: storage.store, clock, options });
+    const slow = maintenanceWith({ storage, clock }, options, { ledger: gated });
     const running = slow.run(job);
     while (!frozen) await new Promise((r) => setTimeout(r, 5));
     clock.advance(options.leaseMs + 1);
@@ -152,7 +151,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
       delete: (key) => s.delete(key),
       list: (prefix, o) => s.list(prefix, o),
     };
-    const slow = createMaintenance({ ledger: storage.ledger, store: slowStore, clock, options });
+    const slow = maintenanceWith({ storage, clock }, options, { store: slowStore });
     const running = slow.run(job);
     while (!stalled) await new Promise((r) => setTimeout(r, 5));
     const expires = async () => Number((await storage.ledger.get(leaseKey(id, 0)))?.attrs.expires);
@@ -177,13 +176,8 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
   it("produce and fetch run alongside merging with identical answers", async () => {
     const name = topicName("busy");
     await log.createTopic(name, 1, { "retention.ms": -1, "segment.bytes": 4096 });
-    const busy = createMaintenance({
-      ledger: storage.ledger,
-      store: storage.store,
-      clock,
-      // No settle wait, so merging races the producer's newest entries.
-      options: { ...options, settleMs: 0, mergeMinEntries: 2 },
-    });
+    // No settle wait, so merging races the producer's newest entries.
+    const busy = maintenanceWith({ storage, clock }, { ...options, settleMs: 0, mergeMinEntries: 2 });
     const acked = new Map<number, string>();
     let producing = true;
     const producer = (async () => {

@@ -8,7 +8,7 @@ import type { Maintenance } from "../../lib/maintenance/maintain.js";
 import type { ManualClock } from "../../lib/storage/clock.js";
 import { backends, type TestStorage } from "../support/backends.js";
 import { expectCode } from "../support/expect.js";
-import { b, GRACE, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
+import { b, GRACE, maintainAfter, SETTLE, topicName, useMaintenanceWorld } from "../support/maintenance.js";
 import { indexEntries, readAll, unreferenced } from "../unit/maintenance/support.js";
 
 const options = { mergeMinEntries: 4 };
@@ -39,12 +39,7 @@ describe.each(backends)("maintenance on $name", (backend) => {
 
   /** Runs maintenance until nothing is left to delete: past settle and grace, twice (trash needs two passes). */
   async function settleAll() {
-    clock.advance(SETTLE + 1);
-    await maintenance.maintain();
-    clock.advance(GRACE + 1);
-    await maintenance.maintain();
-    clock.advance(GRACE + 1);
-    await maintenance.maintain();
+    await maintainAfter({ clock, maintenance }, [SETTLE + 1, GRACE + 1, GRACE + 1]);
   }
 
   it("retention.ms moves the log start past expired batches; offsets go on after everything is removed", async () => {

@@ -1,6 +1,8 @@
 /**
  * The setup every maintenance scenario shares: one backend opened for the suite, and a log and maintenance that
- * share one ManualClock, so a test moves time for both at once. Each scenario keeps its own options and start.
+ * share one ManualClock, so a test moves time for both at once; further maintenances over the same storage and
+ * clock (other options, a port wrapped or counted or crashing); runs of maintenance between clock steps. Each
+ * scenario keeps its own options and start.
  */
 import { afterAll, beforeAll } from "vitest";
 import { createLog, type Log } from "../../lib/log/log.js";
@@ -11,6 +13,8 @@ import {
   type MaintenanceOptions,
 } from "../../lib/maintenance/maintain.js";
 import { ManualClock } from "../../lib/storage/clock.js";
+import type { Ledger } from "../../lib/storage/ledger.js";
+import type { ObjectStore } from "../../lib/storage/object-store.js";
 import type { Backend, TestStorage } from "./backends.js";
 import { instrument, type PortCall } from "./instrument.js";
 
@@ -58,18 +62,44 @@ export function useMaintenanceWorld(
 
 type Ports = Pick<MaintenanceWorld, "storage" | "clock">;
 
+/**
+ * Another maintenance over the world's storage and clock, with its own `options` and, when given, a `ledger` or
+ * `store` standing in for the world's (a wrapper that stalls, counts or fails calls).
+ */
+export function maintenanceWith(
+  { storage, clock }: Ports,
+  options: MaintenanceOptions,
+  ports: { ledger?: Ledger; store?: ObjectStore } = {},
+): Maintenance {
+  return createMaintenance({
+    ledger: ports.ledger ?? storage.ledger,
+    store: ports.store ?? storage.store,
+    clock,
+    options,
+  });
+}
+
+/** For each of `steps`: moves the clock on by it, then runs `maintain()` once. */
+export async function maintainAfter(
+  { clock, maintenance }: Pick<MaintenanceWorld, "clock" | "maintenance">,
+  steps: number[],
+): Promise<void> {
+  for (const step of steps) {
+    clock.advance(step);
+    await maintenance.maintain();
+  }
+}
+
 /** Runs `job` once on a maintenance that counts its storage calls: how many places a crash can hit. */
 export async function countStorageCalls(
-  { storage, clock }: Ports,
+  world: Ports,
   options: MaintenanceOptions,
   job: MaintenanceJob,
 ): Promise<number> {
   let calls = 0;
-  const counting = createMaintenance({
-    ledger: instrument(storage.ledger, { onCall: () => calls++ }),
-    store: instrument(storage.store, { onCall: () => calls++ }),
-    clock,
-    options,
+  const counting = maintenanceWith(world, options, {
+    ledger: instrument(world.storage.ledger, { onCall: () => calls++ }),
+    store: instrument(world.storage.store, { onCall: () => calls++ }),
   });
   await counting.run(job);
   return calls;
@@ -77,17 +107,15 @@ export async function countStorageCalls(
 
 /** A maintenance that crashes `when` its `target`-th storage call (counted from 0, ledger and store together). */
 export function crashingMaintenance(
-  { storage, clock }: Ports,
+  world: Ports,
   options: MaintenanceOptions,
   target: number,
   when: "before" | "after",
 ): Maintenance {
   let seq = 0;
   const fault = (_c: PortCall) => (seq++ === target ? when : undefined);
-  return createMaintenance({
-    ledger: instrument(storage.ledger, { fault }),
-    store: instrument(storage.store, { fault }),
-    clock,
-    options,
+  return maintenanceWith(world, options, {
+    ledger: instrument(world.storage.ledger, { fault }),
+    store: instrument(world.storage.store, { fault }),
   });
 }
