@@ -43,10 +43,10 @@ import {
   type Item,
   type ItemKey,
   type Ledger,
-  MAX_TRANSACTION_ITEMS,
   type QueryOptions,
   type WriteOp,
 } from "./ledger.js";
+import { matchesSortKey, sortKeyRange, validateTransaction } from "./ledger-model.js";
 
 /** The attribute DynamoDB's TTL deletes items by (seconds since the epoch). */
 export const TTL_ATTRIBUTE = "ttl";
@@ -139,19 +139,9 @@ export class DynamoDbLedger implements Ledger {
 
   async transact(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > MAX_TRANSACTION_ITEMS) {
-      throw new StrataError("INVALID_ARGUMENT", `a transaction holds at most ${MAX_TRANSACTION_ITEMS} operations`, {
-        details: { field: "ops", count: ops.length },
-      });
-    }
-    // DynamoDB rejects this with a ValidationException, but DynamoDB Local evaluates the conditions instead:
-    // checking here gives the same answer everywhere, without a request.
-    const keys = new Set(ops.map((op) => JSON.stringify([op.key.pk, op.key.sk])));
-    if (keys.size !== ops.length) {
-      throw new StrataError("INVALID_ARGUMENT", "a transaction may hold only one operation per key", {
-        details: { field: "ops" },
-      });
-    }
+    // DynamoDB rejects too many operations or two on one key with a ValidationException, but DynamoDB Local
+    // evaluates the conditions instead: checking here gives the same answer everywhere, without a request.
+    validateTransaction(ops, false);
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: ops.map((op) => this.transactItem(op)) }));
     } catch (error) {
@@ -333,11 +323,6 @@ function renderUpdate(op: Extract<WriteOp, { type: "update" }>, expr: Expression
 // ---------------------------------------------------------------------------------------------------------
 // Query planning: DynamoDB accepts one sort key condition (=, <, <=, >, >=, BETWEEN, begins_with).
 
-interface Bound {
-  value: string;
-  inclusive: boolean;
-}
-
 interface SortKeyPlan {
   /** the bounds cannot match anything: no request */
   empty: boolean;
@@ -347,7 +332,7 @@ interface SortKeyPlan {
 }
 
 /**
- * Every option becomes a lower and/or upper bound (begins_with(P) is [P, P')), the tightest of each is
+ * The options become one range (ledger-model's sortKeyRange: begins_with(P) is [P, P')), which is
  * sent as the key condition (BETWEEN is inclusive, so an exclusive endpoint is dropped client-side: at most
  * one item per endpoint, because sort keys are unique under a pk), and `matchesSortKey` re-checks every
  * option on the client. The key range is never narrower than the answer, and never wider than it by more
@@ -360,22 +345,9 @@ export function planSortKeyCondition(o: QueryOptions): SortKeyPlan {
     const prefix = o.beginsWith;
     return { empty: false, slack: 0, render: (sk, expr) => `begins_with(${sk}, ${expr.value(prefix)})` };
   }
-  const lowers: Bound[] = [];
-  const uppers: Bound[] = [];
-  if (o.gt !== undefined) lowers.push({ value: o.gt, inclusive: false });
-  if (o.gte !== undefined) lowers.push({ value: o.gte, inclusive: true });
-  if (o.lt !== undefined) uppers.push({ value: o.lt, inclusive: false });
-  if (o.lte !== undefined) uppers.push({ value: o.lte, inclusive: true });
-  if (o.beginsWith) {
-    lowers.push({ value: o.beginsWith, inclusive: true });
-    const end = prefixEnd(o.beginsWith);
-    if (end !== undefined) uppers.push({ value: end, inclusive: false });
-  }
-  const lo = tightest(lowers, 1);
-  const hi = tightest(uppers, -1);
+  const { empty, lower: lo, upper: hi } = sortKeyRange(o);
+  if (empty) return { empty: true, slack: 0 };
   if (lo && hi) {
-    const cmp = compareBytes(lo.value, hi.value);
-    if (cmp > 0 || (cmp === 0 && !(lo.inclusive && hi.inclusive))) return { empty: true, slack: 0 };
     const slack = (lo.inclusive ? 0 : 1) + (hi.inclusive ? 0 : 1);
     return {
       empty: false,
@@ -386,45 +358,6 @@ export function planSortKeyCondition(o: QueryOptions): SortKeyPlan {
   const only = (lo ?? hi)!;
   const op = lo ? (only.inclusive ? ">=" : ">") : only.inclusive ? "<=" : "<";
   return { empty: false, slack: 0, render: (sk, expr) => `${sk} ${op} ${expr.value(only.value)}` };
-}
-
-/** The tightest bound: the largest lower bound (direction 1) or the smallest upper bound (-1); exclusive wins ties. */
-function tightest(bounds: Bound[], direction: 1 | -1): Bound | undefined {
-  let best: Bound | undefined;
-  for (const b of bounds) {
-    if (!best) {
-      best = b;
-      continue;
-    }
-    const cmp = compareBytes(b.value, best.value) * direction;
-    if (cmp > 0 || (cmp === 0 && !b.inclusive)) best = b;
-  }
-  return best;
-}
-
-/** The smallest string greater than every string that starts with `prefix` (code point order = UTF-8 byte order). */
-export function prefixEnd(prefix: string): string | undefined {
-  const cps = Array.from(prefix);
-  while (cps.length > 0) {
-    let cp = cps.pop()!.codePointAt(0)! + 1;
-    if (cp === 0xd800) cp = 0xe000; // skip the surrogate range: not encodable in UTF-8
-    if (cp <= 0x10ffff) return cps.join("") + String.fromCodePoint(cp);
-  }
-  return undefined;
-}
-
-/** Sort keys compare as UTF-8 bytes in DynamoDB; JavaScript's < compares UTF-16 code units. */
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-function matchesSortKey(sk: string, o: QueryOptions): boolean {
-  if (o.gt !== undefined && compareBytes(sk, o.gt) <= 0) return false;
-  if (o.gte !== undefined && compareBytes(sk, o.gte) < 0) return false;
-  if (o.lt !== undefined && compareBytes(sk, o.lt) >= 0) return false;
-  if (o.lte !== undefined && compareBytes(sk, o.lte) > 0) return false;
-  if (o.beginsWith !== undefined && !sk.startsWith(o.beginsWith)) return false;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------

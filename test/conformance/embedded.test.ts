@@ -1,4 +1,4 @@
-/** Both conformance suites on the embedded backend: PackObjectStore (and the older FsObjectStore) and SqliteLedger in temp directories. */
+/** Both conformance suites on the embedded backend: PackObjectStore (and the older FsObjectStore) and SqliteLedger, in temp directories and in memory (as the group tests use it). */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,4 +32,9 @@ ledgerConformance("SqliteLedger", async () => {
   const dir = await tempDir();
   const ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite") });
   return { ledger, cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+ledgerConformance("SqliteLedger in memory", async () => {
+  const ledger = new SqliteLedger({ path: ":memory:" });
+  return { ledger, cleanup: () => ledger.close() };
 });

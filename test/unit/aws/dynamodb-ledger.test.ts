@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planSortKeyCondition, prefixEnd } from "../../../lib/storage/dynamodb-ledger.js";
+import { planSortKeyCondition } from "../../../lib/storage/dynamodb-ledger.js";
 import { ConditionFailedError, type Item } from "../../../lib/storage/ledger.js";
 import { type AwsTestStorage, awsTestStorage } from "../../support/aws-storage.js";
 
@@ -273,12 +273,5 @@ describe("sort key planning", () => {
     expect(planSortKeyCondition({ gte: "a", lte: "a" }).empty).toBe(false);
     expect(planSortKeyCondition({ gt: "a", lt: "c" }).slack).toBe(2);
     expect(planSortKeyCondition({ gte: "a", lte: "c" }).slack).toBe(0);
-  });
-
-  it("bounds a prefix by incrementing its last code point", () => {
-    expect(prefixEnd("a#")).toBe("a$");
-    expect(prefixEnd("a\u{10ffff}")).toBe("b");
-    expect(prefixEnd("\ud7ff")).toBe("\ue000");
-    expect(prefixEnd("\u{10ffff}")).toBeUndefined();
   });
 });

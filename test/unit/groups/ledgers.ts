@@ -1,12 +1,13 @@
 /**
- * The ledgers the group tests run on: the in-memory one always, and the real SqliteLedger when it is
- * present in this checkout (it lands in lib/storage/sqlite-ledger.ts).
+ * The ledgers the group tests run on, both the real SqliteLedger: in memory (":memory:", fast enough for many
+ * property runs) and in a temp directory (the embedded backend as it runs). Faults are injected by wrapping the
+ * Ledger port (test/support/instrument.ts), never by a second implementation of the ledger's semantics.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ledger } from "../../../lib/storage/ledger.js";
-import { MemoryLedger } from "./memory-ledger.js";
+import { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
 
 export interface LedgerFactory {
   name: string;
@@ -14,30 +15,26 @@ export interface LedgerFactory {
 }
 
 const memory: LedgerFactory = {
-  name: "memory",
-  open: async () => ({ ledger: new MemoryLedger(), close: async () => {} }),
+  name: "sqlite in memory",
+  async open() {
+    const ledger = new SqliteLedger({ path: ":memory:" });
+    return { ledger, close: () => ledger.close() };
+  },
 };
 
-const sqlitePath = new URL("../../../lib/storage/sqlite-ledger.ts", import.meta.url);
-
-const sqlite: LedgerFactory = {
+const disk: LedgerFactory = {
   name: "sqlite",
   async open() {
-    // A variable specifier: this file compiles before the adapter exists.
-    const modulePath = "../../../lib/storage/sqlite-ledger.js";
-    const { SqliteLedger } = (await import(/* @vite-ignore */ modulePath)) as {
-      SqliteLedger: new (o: { path: string }) => Ledger;
-    };
     const dir = mkdtempSync(join(tmpdir(), "strata-groups-"));
     const ledger = new SqliteLedger({ path: join(dir, "ledger.db") });
     return {
       ledger,
       close: async () => {
-        await ledger.close?.();
+        await ledger.close();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   },
 };
 
-export const ledgerFactories: LedgerFactory[] = existsSync(sqlitePath) ? [memory, sqlite] : [memory];
+export const ledgerFactories: LedgerFactory[] = [memory, disk];

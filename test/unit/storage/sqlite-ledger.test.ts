@@ -1,50 +1,12 @@
-/** SqliteLedger beyond the conformance suite: byte-order helpers, input validation, persistence. */
+/** SqliteLedger beyond the conformance suite: input validation, persistence, group commit. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StrataError } from "../../../lib/errors.js";
 import { ConditionFailedError, type WriteOp } from "../../../lib/storage/ledger.js";
-import { compareUtf8, prefixUpperBound, SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
+import { SqliteLedger } from "../../../lib/storage/sqlite-ledger.js";
 import { codeOf } from "../../support/expect.js";
-
-const utf8 = (s: string) => Buffer.from(s, "utf8");
-const sign = (n: number) => Math.sign(n);
-// strings over the code points where UTF-16 and UTF-8 order disagree, plus ASCII
-const tricky = fc.string({
-  unit: fc.constantFrom("a", "b", "~", "\u00e9", "\uFF5E", "\uFFFF", "\uE000", "\u{1F600}", "\u{10FFFF}", "\u{10000}"),
-  maxLength: 6,
-});
-
-describe("byte-order helpers", () => {
-  it("compareUtf8 agrees with comparing UTF-8 bytes", () => {
-    fc.assert(
-      fc.property(tricky, tricky, (a, b) => sign(compareUtf8(a, b)) === sign(Buffer.compare(utf8(a), utf8(b)))),
-    );
-    fc.assert(
-      fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => {
-        return sign(compareUtf8(a, b)) === sign(Buffer.compare(utf8(a), utf8(b)));
-      }),
-    );
-  });
-
-  it("prefixUpperBound bounds exactly the strings that start with the prefix", () => {
-    fc.assert(
-      fc.property(tricky, tricky, (prefix, s) => {
-        const bound = prefixUpperBound(prefix);
-        const inRange =
-          Buffer.compare(utf8(s), utf8(prefix)) >= 0 &&
-          (bound === undefined || Buffer.compare(utf8(s), utf8(bound)) < 0);
-        return inRange === s.startsWith(prefix);
-      }),
-    );
-    expect(prefixUpperBound("")).toBeUndefined();
-    expect(prefixUpperBound("\u{10FFFF}")).toBeUndefined();
-    expect(prefixUpperBound("a\u{10FFFF}")).toBe("b");
-    expect(prefixUpperBound("\uD7FF")).toBe("\uE000");
-  });
-});
 
 describe("SqliteLedger", () => {
   let dir: string;
