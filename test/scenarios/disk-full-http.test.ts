@@ -12,36 +12,25 @@ import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp, type GroupService, type RecordsAdmin } from "../../lib/api/app.js";
 import { createLog } from "../../lib/log/log.js";
-import { osSync, type SyncHooks } from "../../lib/storage/fsync.js";
 import { PackObjectStore } from "../../lib/storage/pack-object-store.js";
 import { SqliteLedger } from "../../lib/storage/sqlite-ledger.js";
+import { fillableDisk } from "../support/full-disk.js";
 import { type Client, client } from "./http-support.js";
 
 let dir: string;
-let full = false;
 let store: PackObjectStore;
 let ledger: SqliteLedger;
 let server: ReturnType<typeof serve>;
 let api: Client;
 
-const enospc = () => Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-const sync: SyncHooks = {
-  file: async (h) => {
-    if (full) throw enospc();
-    await osSync.file(h);
-  },
-  dir: async (p) => {
-    if (full) throw enospc();
-    await osSync.dir(p);
-  },
-};
+const disk = fillableDisk();
 /** groups and deleteRecords are not what this file is about */
 const unused = <T extends object>() => new Proxy({} as T, { get: () => async () => expect.fail("not used here") });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "strata-disk-full-"));
   ledger = new SqliteLedger({ path: join(dir, "ledger.sqlite") });
-  store = await PackObjectStore.open({ root: join(dir, "packs"), sync });
+  store = await PackObjectStore.open({ root: join(dir, "packs"), sync: disk.sync });
   const app = createApp({
     log: createLog({ ledger, store }),
     groups: unused<GroupService>(),
@@ -64,7 +53,7 @@ const packs = async () => (await readdir(join(dir, "packs"))).filter((n) => n.en
 it("answers 507 naming a full disk, not 503, without a pack file per failed produce, and recovers once space is freed", async () => {
   expect((await api.post("/v1/topics", { name: "orders" })).status).toBe(201);
   expect((await api.post("/v1/topics/orders/records", { records: [{ value: "before" }] })).status).toBe(200);
-  full = true;
+  disk.full = true;
   for (let i = 0; i < 30; i++) {
     const answer = await api.post("/v1/topics/orders/records", { records: [{ value: `full ${i}` }] });
     expect(answer.status).toBe(507);
@@ -73,7 +62,7 @@ it("answers 507 naming a full disk, not 503, without a pack file per failed prod
     expect(answer.headers.get("retry-after")).toBeNull();
   }
   expect((await packs()).length).toBeLessThanOrEqual(2);
-  full = false;
+  disk.full = false;
   expect((await api.post("/v1/topics/orders/records", { records: [{ value: "after" }] })).status).toBe(200);
   const fetched = await api.get("/v1/topics/orders/partitions/0/records?offset=0");
   expect(fetched.body.records.map((r: { value: string }) => r.value)).toEqual(["before", "after"]);

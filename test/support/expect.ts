@@ -27,3 +27,13 @@ export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
     return (e as StrataError).code;
   }
 }
+
+/** The StrataError `p` rejects with, whatever its code; fails the test when `p` succeeds. */
+export async function rejected(p: Promise<unknown>): Promise<StrataError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as StrataError;
+  }
+  throw new Error("expected a rejection");
+}

@@ -3,26 +3,17 @@
  * tied to the topic id, standalone), admin rules, expiry, heartbeat cost, and concurrent coordinators.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StrataError } from "../../../lib/errors.js";
 import { GroupCoordinator, ownershipWindowMs, RENEW_AFTER_FRACTION } from "../../../lib/groups/coordinator.js";
 import type { TopicPartition } from "../../../lib/groups/types.js";
 import { ManualClock } from "../../../lib/storage/clock.js";
 import type { Ledger } from "../../../lib/storage/ledger.js";
+import { rejected } from "../../support/expect.js";
 import { type Instrumented, instrument } from "../../support/instrument.js";
 import { FakeCatalog } from "./catalog.js";
 import { ledgerFactories } from "./ledgers.js";
 
 const SESSION = 30_000;
 const key = (t: TopicPartition) => `${t.topic}/${t.partition}`;
-
-async function rejected(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as StrataError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.each(ledgerFactories)("GroupCoordinator ($name ledger)", (factory) => {
   let ledger: Instrumented<Ledger>;

@@ -5,24 +5,15 @@
  * retried with its own joinId (its answer was lost) is the same incarnation and costs nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StrataError } from "../../../lib/errors.js";
 import { GroupCoordinator } from "../../../lib/groups/coordinator.js";
 import type { TopicPartition } from "../../../lib/groups/types.js";
 import { ManualClock } from "../../../lib/storage/clock.js";
+import { rejected } from "../../support/expect.js";
 import { FakeCatalog } from "./catalog.js";
 import { ledgerFactories } from "./ledgers.js";
 
 const SESSION = 30_000;
 const key = (t: TopicPartition) => `${t.topic}/${t.partition}`;
-
-async function rejected(p: Promise<unknown>): Promise<StrataError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as StrataError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe.each(ledgerFactories)("one memberId, two processes ($name ledger)", (factory) => {
   let close: () => Promise<void>;

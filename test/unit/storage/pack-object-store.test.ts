@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
 import { osSync, type SyncHooks } from "../../../lib/storage/fsync.js";
 import { INDEX_FILE, PackObjectStore } from "../../../lib/storage/pack-object-store.js";
+import { fillableDisk } from "../../support/full-disk.js";
 import { bodyOf } from "./pack-writer.js";
 
 let root: string;
@@ -331,23 +332,11 @@ describe("a failed fdatasync", () => {
 });
 
 describe("a full disk", () => {
-  const enospc = () => Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-
   it("refuses puts as INSUFFICIENT_STORAGE without leaving a pack file per failure, and takes puts once space is freed", async () => {
-    let full = false;
-    const sync: SyncHooks = {
-      file: async (h) => {
-        if (full) throw enospc();
-        await osSync.file(h);
-      },
-      dir: async (p) => {
-        if (full) throw enospc();
-        await osSync.dir(p);
-      },
-    };
-    const store = await PackObjectStore.open({ root, sync });
+    const disk = fillableDisk();
+    const store = await PackObjectStore.open({ root, sync: disk.sync });
     await store.put("k1", bodyOf(1));
-    full = true;
+    disk.full = true;
     for (let n = 2; n < 40; n++) {
       await expect(store.put(`k${n}`, bodyOf(n)), `k${n}`).rejects.toMatchObject({
         code: "INSUFFICIENT_STORAGE",
@@ -356,7 +345,7 @@ describe("a full disk", () => {
     }
     // the pack holding k1 and at most one new one, whatever the number of failures
     expect((await packs()).length).toBeLessThanOrEqual(2);
-    full = false;
+    disk.full = false;
     await store.put("k40", bodyOf(40));
     await expectAll(store, [1, 40]);
     await expect(store.get("k2")).rejects.toMatchObject({ code: "OBJECT_NOT_FOUND" });
