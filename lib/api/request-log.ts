@@ -31,8 +31,8 @@ export function installRequestLog(app: Hono, logger: Logger): void {
     const status = c.res.status;
     const fields = {
       method: c.req.method,
-      // the middleware's own pattern when no route matched
-      route: status === 404 && c.req.routePath === "/*" ? null : c.req.routePath,
+      // null when no route was reached (no match, a refusal by the guard, a CORS preflight)
+      route: c.req.routePath === "/*" ? null : c.req.routePath,
       path: c.req.path,
       status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
