@@ -2,7 +2,7 @@
  * The composition root: createStrata builds the whole service (storage of the configured backend, the log, the
  * group coordinator, deleteRecords, maintenance, metrics, logger) from one config object, with one clock for
  * all of it. Every edge (lib/server, functions/) and every helper that needs a service starts here; edges add
- * only their transport. docs/ARCHITECTURE.md says why.
+ * only their transport (README, "Architecture").
  *
  * @example
  * const strata = await createStrata({ storage: { backend: "embedded", dataDir: "./.strata" } });

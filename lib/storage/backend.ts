@@ -23,7 +23,7 @@ export type StorageConfig =
   | { backend: "embedded"; dataDir: string; fsync?: FsyncPolicy }
   | ({ backend: "aws"; bucket: string; table: string } & AwsClientOptions)
   /** storage the caller opened (and closes): tests with fault middleware, benchmarks */
-  | { backend: "opened"; storage: BackendStorage };
+  | { backend: "opened"; storage: Omit<BackendStorage, "close"> };
 
 export async function openBackendStorage(config: StorageConfig): Promise<BackendStorage> {
   switch (config.backend) {
@@ -42,6 +42,11 @@ export async function openBackendStorage(config: StorageConfig): Promise<Backend
       };
     }
     case "opened":
-      return { ...config.storage, close: async () => {} };
+      return {
+        store: config.storage.store,
+        ledger: config.storage.ledger,
+        ...(config.storage.chores ? { chores: config.storage.chores } : {}),
+        close: async () => {},
+      };
   }
 }

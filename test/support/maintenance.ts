@@ -1,9 +1,10 @@
 /**
- * The setup every maintenance scenario shares: one backend opened for the suite, and a log and maintenance that
- * share one ManualClock, so a test moves time for both at once. Each scenario keeps its own options and start.
+ * The setup every maintenance scenario shares: one backend opened for the suite, and the service built on it by
+ * the composition root with one ManualClock, so a test moves time for the log and maintenance at once. Each
+ * scenario keeps its own options and start.
  */
 import { afterAll, beforeAll } from "vitest";
-import { createLog, type Log } from "../../lib/log/log.js";
+import type { Log } from "../../lib/log/log.js";
 import {
   createMaintenance,
   type Maintenance,
@@ -11,6 +12,7 @@ import {
   type MaintenanceOptions,
 } from "../../lib/maintenance/maintain.js";
 import { ManualClock } from "../../lib/storage/clock.js";
+import { createStrata } from "../../lib/strata.js";
 import type { Backend, TestStorage } from "./backends.js";
 import { instrument, type PortCall } from "./instrument.js";
 
@@ -47,8 +49,11 @@ export function useMaintenanceWorld(
   beforeAll(async () => {
     storage = await backend.open();
     const clock = new ManualClock(start);
-    const log = createLog({ ledger: storage.ledger, store: storage.store, clock });
-    const maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
+    const { log, maintenance } = await createStrata({
+      storage: { backend: "opened", storage },
+      clock,
+      maintenance: options,
+    });
     onOpen({ storage, clock, log, maintenance });
   });
   afterAll(async () => {
