@@ -4,7 +4,7 @@
  */
 import { handle } from "hono/aws-lambda";
 import { createApp } from "../lib/api/app.js";
-import { guardFromEnv } from "../lib/strata-config.js";
+import { lambdaGuardFromEnv } from "../lib/strata-config.js";
 import { containerStrata, invocation } from "./lambda.js";
 
 type ApiHandler = ReturnType<typeof handle>;
@@ -16,8 +16,7 @@ async function build(): Promise<ApiHandler> {
   // No Host check here (no listenHost): API Gateway routes by host name, and DNS rebinding, which the check
   // defeats locally, cannot point a browser at a public HTTPS endpoint under another name. Cross-origin writes
   // are refused as locally; CORS only for STRATA_CORS_ORIGINS (a bad value fails the first request, naming it).
-  const { corsOrigins } = guardFromEnv(process.env);
-  return handle(createApp({ log, groups, records, guard: { corsOrigins }, logger }));
+  return handle(createApp({ log, groups, records, guard: lambdaGuardFromEnv(process.env), logger }));
 }
 
 export const handler: ApiHandler = (event, context) =>

@@ -32,12 +32,14 @@ export function strataConfigFromEnv(env: Env, force: { backend?: BackendName } =
   };
 }
 
-/** What lib/api/guard.ts enforces: STRATA_ALLOWED_HOSTS (a local server only) and STRATA_CORS_ORIGINS. */
+/** What lib/api/guard.ts enforces locally: STRATA_ALLOWED_HOSTS and STRATA_CORS_ORIGINS. */
 export function guardFromEnv(env: Env): Omit<GuardOptions, "listenHost"> {
-  return {
-    allowedHosts: parseAllowedHosts(env.STRATA_ALLOWED_HOSTS),
-    corsOrigins: parseCorsOrigins(env.STRATA_CORS_ORIGINS),
-  };
+  return { allowedHosts: parseAllowedHosts(env.STRATA_ALLOWED_HOSTS), ...lambdaGuardFromEnv(env) };
+}
+
+/** In Lambda only STRATA_CORS_ORIGINS: API Gateway routes by host name, so there is no Host list to check. */
+export function lambdaGuardFromEnv(env: Env): Pick<GuardOptions, "corsOrigins"> {
+  return { corsOrigins: parseCorsOrigins(env.STRATA_CORS_ORIGINS) };
 }
 
 /** `npm start`: the above plus HOST (127.0.0.1), PORT (8080) and STRATA_MAINTENANCE_INTERVAL_MS (60000). */
