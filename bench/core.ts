@@ -6,7 +6,7 @@
 import { type FileHandle, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeRecordBatch } from "../lib/format/record-batch.js";
-import { createLog } from "../lib/log/log.js";
+import { createStrata } from "../lib/strata.js";
 import { awsBackend, type BenchBackend, embeddedBackend, now, percentile, recordValue, round } from "./support.js";
 
 const RECORDS_PER_BATCH = 1000;
@@ -55,7 +55,7 @@ class RawAppender {
 }
 
 async function throughput(backend: BenchBackend, batches: number, raw?: RawAppender) {
-  const log = createLog({ ledger: backend.ledger, store: backend.store });
+  const { log } = await createStrata({ storage: { backend: "opened", storage: backend } });
   const topic = `bench-${Date.now().toString(36)}`;
   await log.createTopic(topic, 1);
   const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
@@ -172,11 +172,13 @@ async function objectPuts(backend: BenchBackend, batches: number, raw: RawAppend
 async function contention(backend: BenchBackend, producers: number, commitsEach: number) {
   const topic = `race-${producers}-${Date.now().toString(36)}`;
   const attempts: number[] = [];
-  const logs = Array.from({ length: producers }, () =>
-    createLog({
-      ledger: backend.ledger,
-      store: backend.store,
-      options: { sequencer: { onAttempts: (a) => attempts.push(a) } },
+  const logs = await Promise.all(
+    Array.from({ length: producers }, async () => {
+      const strata = await createStrata({
+        storage: { backend: "opened", storage: backend },
+        log: { sequencer: { onAttempts: (a) => attempts.push(a) } },
+      });
+      return strata.log;
     }),
   );
   await logs[0]!.createTopic(topic, 1);

@@ -6,9 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeRecordBatch } from "../lib/format/record-batch.js";
-import { createLog } from "../lib/log/log.js";
 import { startServer } from "../lib/server/server.js";
-import { openEmbeddedStorage } from "../lib/storage/data-dir.js";
+import { createStrata } from "../lib/strata.js";
 import { now, percentile, recordValue, round } from "./support.js";
 
 const MEDIA = "application/vnd.strata.batches.v1";
@@ -49,8 +48,8 @@ export async function benchHttp(quick: boolean) {
 
   // In process: the baseline.
   const dir = await mkdtemp(join(tmpdir(), "strata-bench-http-"));
-  const storage = await openEmbeddedStorage(join(dir, "inproc"));
-  const log = createLog({ ledger: storage.ledger, store: storage.store });
+  const strata = await createStrata({ storage: { backend: "embedded", dataDir: join(dir, "inproc") } });
+  const log = strata.log;
   await log.createTopic("inproc", 1);
   const records = values.map((value) => ({ key: null, value, partition: 0 }));
   await log.produce("inproc", records);
@@ -65,7 +64,7 @@ export async function benchHttp(quick: boolean) {
     offset = r.nextOffset;
     return r.records.length;
   });
-  await storage.close();
+  await strata.close();
 
   // Over HTTP.
   const server = await startServer({ port: 0, dataDir: join(dir, "server") });

@@ -4,10 +4,10 @@
  * counted at the ports, so they are the same on both backends' adapters (each port call is one S3 or DynamoDB
  * request, query pages aside).
  */
-import { createLog } from "../lib/log/log.js";
 import { createMaintenance } from "../lib/maintenance/maintain.js";
 import { ManualClock } from "../lib/storage/clock.js";
 import type { ObjectStore } from "../lib/storage/object-store.js";
+import { createStrata } from "../lib/strata.js";
 import { instrument } from "../test/support/instrument.js";
 import { awsBackend, type BenchBackend, embeddedBackend, now, round } from "./support.js";
 
@@ -30,7 +30,7 @@ function tally(calls: { method: string }[]): Record<string, number> {
 
 async function merge(backend: BenchBackend, batches: number) {
   const clock = new ManualClock(Date.now());
-  const log = createLog({ ledger: backend.ledger, store: backend.store, clock });
+  const { log } = await createStrata({ storage: { backend: "opened", storage: backend }, clock });
   const topic = `merge-${Date.now().toString(36)}`;
   const d = await log.createTopic(topic, 1);
   const value = new Uint8Array(1024).fill(7);
@@ -84,7 +84,7 @@ async function merge(backend: BenchBackend, batches: number) {
 
 async function idle(backend: BenchBackend, partitions: number) {
   const clock = new ManualClock(Date.now());
-  const log = createLog({ ledger: backend.ledger, store: backend.store, clock });
+  const { log } = await createStrata({ storage: { backend: "opened", storage: backend }, clock });
   for (let t = 0; t < partitions / 100; t++) await log.createTopic(`idle-${t}-${Date.now().toString(36)}`, 100);
   const ledger = instrument(backend.ledger);
   const store = instrument(backend.store);

@@ -3,24 +3,17 @@
  * leased and idempotent, so Lambda's own retries of a failed event are safe.
  */
 import type { WorkerEvent } from "../lib/maintenance/aws-dispatcher.js";
-import { createMaintenance, type JobReport, type Maintenance } from "../lib/maintenance/maintain.js";
-import { awsStorageFromEnv } from "../lib/storage/aws-clients.js";
-import { metrics, withMetrics } from "./metrics.js";
+import type { JobReport } from "../lib/maintenance/maintain.js";
+import { containerStrata, invocation, metrics } from "./lambda.js";
 
-let maintenance: Maintenance | undefined;
-
-export async function handler(event: WorkerEvent): Promise<JobReport[]> {
-  if (!maintenance) {
-    const { store, ledger } = awsStorageFromEnv(process.env);
-    maintenance = createMaintenance({ ledger, store });
-  }
-  const run = maintenance;
-  return withMetrics(async () => {
+export const handler = (event: WorkerEvent, context?: { awsRequestId?: string }): Promise<JobReport[]> =>
+  invocation(context, async () => {
+    const { maintenance } = await containerStrata();
     const reports: JobReport[] = [];
     let failure: unknown;
     for (const job of event.jobs ?? []) {
       try {
-        reports.push(await run.run(job));
+        reports.push(await maintenance.run(job));
         metrics.count("MaintenanceJobs", 1);
       } catch (e) {
         // Keep going: the other jobs are independent. The event fails at the end so Lambda retries it
@@ -32,4 +25,3 @@ export async function handler(event: WorkerEvent): Promise<JobReport[]> {
     if (failure) throw failure;
     return reports;
   });
-}

@@ -5,8 +5,9 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
-import { InvalidArgumentError, StrataError } from "../errors.js";
+import { InvalidArgumentError, isStrataError, StrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
+import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
 import {
   envelopeSize,
@@ -23,6 +24,7 @@ import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { openApiDocument } from "./openapi.js";
 import { edgeKinds, errorResponse, problemFromError, problemOf, problemResponse } from "./problem.js";
+import { installRequestLog, noteErrorCode, requestLogger } from "./request-log.js";
 import {
   binaryProduceQuery,
   createTopicBody,
@@ -64,6 +66,8 @@ export interface AppDeps {
   limits?: Partial<Limits>;
   /** Host, Origin and CORS rules (guard.ts); without it, cross-origin writes are still refused, Host is not checked */
   guard?: GuardOptions;
+  /** one line per request (request-log.ts) and every server fault; default: nothing logged */
+  logger?: Logger;
 }
 
 /**
@@ -75,7 +79,14 @@ export function createApp(deps: AppDeps): Hono {
   const { log, groups, records } = deps;
   const limits = resolveLimits(deps.limits);
   const app = new Hono();
+  const logger = deps.logger ?? silentLogger;
+  // first: the guard's refusals are requests too
+  installRequestLog(app, logger);
   installGuard(app, deps.guard);
+  /** A 5xx is the server's own fault: logged with the error (its code, cause and stack), wherever it is answered. */
+  const logServerFault = (c: Context, status: number, error: unknown) => {
+    if (status >= 500) requestLogger(c, logger).error({ code: errorCode(error), err: error }, "request failed");
+  };
   const produceSchema = produceBody(limits);
   const fetchManySchema = fetchManyBody(limits);
   const jsonFetchQuery = fetchQuery(limits, limits.maxFetchBytes);
@@ -213,7 +224,7 @@ export function createApp(deps: AppDeps): Hono {
     const partitions = results.map(({ topic, partition, ...r }) => {
       if ("error" in r) {
         const error = problemFromError(r.error);
-        logServerFault(error.status, r.error);
+        logServerFault(c, error.status, r.error);
         return { topic, partition, error };
       }
       // One object, sent as it is: trimming below must move the nextOffset the client reads.
@@ -227,21 +238,24 @@ export function createApp(deps: AppDeps): Hono {
 
   groupRoutes(app, groups, (c) => jsonBody(c));
 
-  app.notFound((c) => problemResponse(problemOf(edgeKinds.notFound, `no route for ${c.req.method} ${c.req.path}`)));
-  app.onError((error) => {
-    if (error instanceof UnsupportedMedia)
+  app.notFound((c) => {
+    noteErrorCode(c, edgeKinds.notFound.slug);
+    return problemResponse(problemOf(edgeKinds.notFound, `no route for ${c.req.method} ${c.req.path}`));
+  });
+  app.onError((error, c) => {
+    if (error instanceof UnsupportedMedia) {
+      noteErrorCode(c, edgeKinds.unsupportedMediaType.slug);
       return problemResponse(problemOf(edgeKinds.unsupportedMediaType, error.message, { field: "content-type" }));
+    }
+    noteErrorCode(c, errorCode(error));
     const response = errorResponse(error);
-    logServerFault(response.status, error);
+    logServerFault(c, response.status, error);
     return response;
   });
   return app;
 }
 
-/** A 5xx is the server's own fault: logged with the error (its cause and stack), wherever it is answered. */
-function logServerFault(status: number, error: unknown): void {
-  if (status >= 500) console.error("strata api: request failed", error);
-}
+const errorCode = (error: unknown) => (isStrataError(error) ? error.code : "INTERNAL");
 
 class UnsupportedMedia extends Error {
   /** `type` undefined: the request has no Content-Type */

@@ -9,18 +9,13 @@ import { createApp } from "../api/app.js";
 import { checkGuardOptions } from "../api/guard.js";
 import type { Limits } from "../api/limits.js";
 import { InvalidArgumentError } from "../errors.js";
-import { GroupCoordinator } from "../groups/coordinator.js";
-import { createLog } from "../log/log.js";
+import type { GroupCoordinator } from "../groups/coordinator.js";
 import type { LogService } from "../log/service.js";
-import { recordsAdmin } from "../maintenance/delete-records.js";
-import { createMaintenance, type Maintenance } from "../maintenance/maintain.js";
-import { awsStorageFromEnv } from "../storage/aws-clients.js";
-import { type Clock, systemClock } from "../storage/clock.js";
-import { openEmbeddedStorage } from "../storage/data-dir.js";
+import { awsConfigFromEnv } from "../storage/aws-clients.js";
+import type { Clock } from "../storage/clock.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
-import type { Ledger } from "../storage/ledger.js";
-import type { ObjectStore } from "../storage/object-store.js";
-import { SqliteLedger } from "../storage/sqlite-ledger.js";
+import { createStrata, type StrataConfig } from "../strata.js";
+import type { Logger, LogLevel } from "../util/logger.js";
 import { exposureWarning } from "./exposure.js";
 
 export type Backend = "embedded" | "aws";
@@ -30,6 +25,8 @@ export interface ServerOptions {
   host?: string;
   /** default 8080; 0 picks a free port */
   port?: number;
+  /** the whole service's configuration (lib/strata.ts); when given, the storage, clock and logging options below are not read */
+  strata?: StrataConfig;
   /** embedded backend's data directory; default ./.strata */
   dataDir?: string;
   /** default embedded */
@@ -45,8 +42,12 @@ export interface ServerOptions {
   maintenanceIntervalMs?: number;
   /** topic config a new topic starts from (STRATA_TOPIC_DEFAULTS); default none (Kafka's defaults) */
   topicDefaults?: Record<string, string | number>;
-  /** the group coordinator's clock (leases, commit times); default the system clock; tests pass a ManualClock */
+  /** the one clock of the log, groups and maintenance; default the system clock; tests pass a ManualClock */
   clock?: Clock;
+  /** where request lines and faults go; default JSON lines on stdout at `logLevel` */
+  logger?: Logger;
+  /** default warn (STRATA_LOG_LEVEL, read by serverOptionsFromEnv, defaults to info) */
+  logLevel?: LogLevel;
   /** names the Host header may give besides the listen address and localhost (STRATA_ALLOWED_HOSTS) */
   allowedHosts?: string[];
   /** browser origins that may change state and read answers through CORS (STRATA_CORS_ORIGINS); default none */
@@ -63,24 +64,19 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-interface OpenedStorage {
-  store: ObjectStore;
-  ledger: Ledger;
-  close(): Promise<void>;
-}
-
-export async function openStorage(options: ServerOptions): Promise<OpenedStorage> {
-  if ((options.backend ?? "embedded") === "embedded") {
-    return openEmbeddedStorage(options.dataDir ?? "./.strata", { fsync: options.fsync ?? "always" });
-  }
-  const aws = awsStorageFromEnv(options.env ?? process.env);
+/** The service configuration the server options describe (their `strata`, or the older flat options). */
+export function strataConfigOf(options: ServerOptions): StrataConfig {
+  if (options.strata) return options.strata;
+  const backend = options.backend ?? "embedded";
   return {
-    store: aws.store,
-    ledger: aws.ledger,
-    close: async () => {
-      aws.s3.destroy();
-      aws.dynamodb.destroy();
-    },
+    storage:
+      backend === "embedded"
+        ? { backend, dataDir: options.dataDir ?? "./.strata", fsync: options.fsync ?? "always" }
+        : { backend, ...awsConfigFromEnv(options.env ?? process.env) },
+    topicDefaults: options.topicDefaults ?? {},
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   };
 }
 
@@ -98,37 +94,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     allowedHosts: options.allowedHosts,
     corsOrigins: options.corsOrigins,
   });
-  const storage = await openStorage(options);
-  const log = createLog({
-    ledger: storage.ledger,
-    store: storage.store,
-    options: { topicDefaults: options.topicDefaults ?? {} },
-  });
-  // Stateless over the ledger, like the log: a second server (or a Lambda) on the same storage agrees with it.
-  const groups = new GroupCoordinator({ ledger: storage.ledger, topics: log, clock: options.clock ?? systemClock });
-  const clock = options.clock ?? systemClock;
-  const records = recordsAdmin({ ledger: storage.ledger, topics: log.topics, clock });
-  const app = createApp({ log, groups, records, limits: options.limits, guard });
-  const maintenance = startMaintenanceTimer(
-    createMaintenance({ ledger: storage.ledger, store: storage.store, clock }),
-    options.maintenanceIntervalMs ?? 60_000,
-    // DynamoDB deletes expired items itself; SQLite needs a nudge (see SqliteLedger.expire).
-    storage.ledger instanceof SqliteLedger
-      ? () => (storage.ledger as SqliteLedger).expire(clock.now() / 1000)
-      : undefined,
-  );
+  const maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
+  checkInterval(maintenanceIntervalMs);
+  const strata = await createStrata(strataConfigOf(options));
+  const { log, groups, records, logger } = strata;
+  const app = createApp({ log, groups, records, limits: options.limits, guard, logger });
+  const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
   let server: ReturnType<typeof serve>;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
   } catch (e) {
     await maintenance.stop();
-    await log.close();
-    await storage.close();
+    await strata.close();
     throw e;
   }
   const { port } = server.address() as AddressInfo;
   const warning = exposureWarning(host);
-  if (warning) console.warn(warning);
+  if (warning) logger.warn({ host }, warning);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -137,12 +119,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log.stopWaiting();
       await stopHttp(server, options.closeGraceMs ?? 1000);
       await maintenance.stop();
-      await log.close();
-      await storage.close();
+      await strata.close();
     })();
     return closing;
   };
   return { url, log, groups, close };
+}
+
+function checkInterval(intervalMs: number): void {
+  if (!Number.isInteger(intervalMs) || intervalMs < 0) {
+    throw new InvalidArgumentError("STRATA_MAINTENANCE_INTERVAL_MS", "must be a non-negative integer (0 turns it off)");
+  }
 }
 
 /**
@@ -151,24 +138,23 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
  * the next tick: every maintenance step is leased and idempotent.
  */
 function startMaintenanceTimer(
-  maintenance: Maintenance,
+  pass: () => Promise<void>,
   intervalMs: number,
-  expire?: () => Promise<unknown>,
+  logger: Logger,
 ): { stop(): Promise<void> } {
-  if (!Number.isInteger(intervalMs) || intervalMs < 0) {
-    throw new InvalidArgumentError("STRATA_MAINTENANCE_INTERVAL_MS", "must be a non-negative integer (0 turns it off)");
-  }
   if (intervalMs === 0) return { stop: async () => {} };
   let running: Promise<void> | undefined;
   let stopped = false;
   const timer = setInterval(() => {
     if (running || stopped) return;
-    running = maintenance
-      .maintain()
-      .then(() => expire?.())
+    running = pass()
       .then(
         () => {},
-        (e) => console.error("strata maintenance: pass failed; retrying next time", e),
+        (e) =>
+          logger.error(
+            { component: "maintenance", code: e?.code ?? "INTERNAL", err: e },
+            "pass failed; retrying next time",
+          ),
       )
       .finally(() => {
         running = undefined;

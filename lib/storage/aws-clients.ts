@@ -60,11 +60,30 @@ export function createAwsClients(options: AwsClientOptions = {}): { s3: S3Client
 }
 
 /**
- * The AWS backend from the environment: STRATA_BUCKET, STRATA_TABLE, AWS_REGION (default us-east-1),
- * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB (service-specific wins).
+ * Where the AWS backend lives, from the environment: STRATA_BUCKET, STRATA_TABLE, AWS_REGION (default
+ * us-east-1), AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB (service-specific wins).
+ */
+export function awsConfigFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): { bucket: string; table: string } & AwsClientOptions {
+  const bucket = env.STRATA_BUCKET;
+  const table = env.STRATA_TABLE;
+  if (!bucket) throw new StrataError("INVALID_ARGUMENT", "STRATA_BUCKET is not set", { details: { field: "env" } });
+  if (!table) throw new StrataError("INVALID_ARGUMENT", "STRATA_TABLE is not set", { details: { field: "env" } });
+  return {
+    bucket,
+    table,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
+  };
+}
+
+/**
+ * The AWS adapters from the environment (awsConfigFromEnv).
  *
  * @example
- * const { store, ledger } = awsStorageFromEnv(); // once per Lambda container
+ * const { store, ledger } = awsStorageFromEnv();
  */
 export function awsStorageFromEnv(env: Record<string, string | undefined> = process.env): {
   store: S3ObjectStore;
@@ -72,15 +91,8 @@ export function awsStorageFromEnv(env: Record<string, string | undefined> = proc
   s3: S3Client;
   dynamodb: DynamoDBClient;
 } {
-  const bucket = env.STRATA_BUCKET;
-  const table = env.STRATA_TABLE;
-  if (!bucket) throw new StrataError("INVALID_ARGUMENT", "STRATA_BUCKET is not set", { details: { field: "env" } });
-  if (!table) throw new StrataError("INVALID_ARGUMENT", "STRATA_TABLE is not set", { details: { field: "env" } });
-  const { s3, dynamodb } = createAwsClients({
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
-    s3Endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
-    dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined,
-  });
+  const { bucket, table, ...options } = awsConfigFromEnv(env);
+  const { s3, dynamodb } = createAwsClients(options);
   return {
     store: new S3ObjectStore({ client: s3, bucket }),
     ledger: new DynamoDbLedger({ client: dynamodb, table }),

@@ -31,6 +31,8 @@ export type { FsyncPolicy } from "./fsync.js";
 export interface EmbeddedStorage {
   store: PackObjectStore;
   ledger: SqliteLedger;
+  /** the backend's own upkeep after a maintenance pass: SQLite has no TTL of its own, so expired items go here */
+  chores(now: number): Promise<void>;
   /** closes both and releases the directory's lock */
   close(): Promise<void>;
 }
@@ -63,6 +65,9 @@ export async function openEmbeddedStorage(
     return {
       store,
       ledger,
+      async chores(now) {
+        await ledger.expire(now / 1000);
+      },
       async close() {
         await store.close();
         await ledger.close();

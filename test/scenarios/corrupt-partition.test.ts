@@ -9,26 +9,27 @@
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Message, Strata, type StrataClientError } from "../../client/src/index.js";
 import { BATCHES_MEDIA_TYPE } from "../../lib/api/app.js";
+import { captureLog } from "../support/log-capture.js";
 import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
 
 let server: TestServer;
 let api: Client;
-let consoleError: MockInstance;
+/** the server's log: it logs every 5xx it answers */
+const captured = captureLog("error");
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ logger: captured.logger });
   api = client(server.url);
 });
 afterAll(async () => server?.dispose());
-afterEach(() => consoleError?.mockRestore());
 
-/** console.error, silenced and recorded: the server logs every 5xx it answers. */
-const spyOnConsoleError = () => {
-  consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
-  return consoleError;
+/** The server faults logged from now on. */
+const faultsFromNow = () => {
+  captured.clear();
+  return () => captured.lines.filter((l) => l.msg === "request failed");
 };
 
 let seq = 0;
@@ -91,7 +92,7 @@ async function until(check: () => boolean, timeoutMs = 10_000, what = "condition
 describe("HTTP fetch of a corrupt partition", () => {
   it("answers the corrupt-data problem, not retriable, naming topic, partition and offset", async () => {
     const topic = await topicWithDamagedPartition0();
-    spyOnConsoleError();
+    faultsFromNow();
 
     const json = await api.get(`/v1/topics/${topic}/partitions/0/records?offset=0`);
     expect(json.contentType).toContain("application/problem+json");
@@ -110,7 +111,7 @@ describe("HTTP fetch of a corrupt partition", () => {
 
   it("POST /v1/fetch answers the healthy partition's records beside the corrupt one's problem, and logs it", async () => {
     const topic = await topicWithDamagedPartition0();
-    const logged = spyOnConsoleError();
+    const logged = faultsFromNow();
 
     const res = await api.post("/v1/fetch", {
       partitions: [
@@ -122,12 +123,13 @@ describe("HTTP fetch of a corrupt partition", () => {
     expect(res.status).toBe(200);
     expect(res.body.partitions[0]).toMatchObject({ topic, partition: 0, error: corruptProblem(topic) });
     expect(res.body.partitions[1].records.map((r: { value: string }) => r.value)).toEqual(["p1-0", "p1-1", "p1-2"]);
-    // logged as a failed route is: the message, then the error itself (with its cause)
-    expect(logged).toHaveBeenCalledTimes(1);
-    expect(logged.mock.calls[0]).toEqual([
-      "strata api: request failed",
-      expect.objectContaining({ code: "CORRUPT_DATA", details: { topic, partition: 0, offset: 0, nextOffset: 3 } }),
-    ]);
+    // logged as a failed route is: its code, then the error itself (with its details and stack)
+    expect(logged()).toHaveLength(1);
+    expect(logged()[0]).toMatchObject({
+      level: "error",
+      code: "CORRUPT_DATA",
+      err: { code: "CORRUPT_DATA", details: { topic, partition: 0, offset: 0, nextOffset: 3 } },
+    });
   });
 });
 
@@ -154,7 +156,7 @@ function countingStrata(rewrite?: (answer: { partitions: Record<string, unknown>
 describe("SDK consumer with a corrupt partition", () => {
   it("delivers the healthy partition, reports the corrupt one once and pauses it, and can skip past it", async () => {
     const topic = await topicWithDamagedPartition0();
-    spyOnConsoleError();
+    faultsFromNow();
     const { strata, fetches, including } = countingStrata();
     const seen: { partition: number; value: string }[] = [];
     const reported: { error: StrataClientError; at: { topic: string; partition: number; offset: unknown } }[] = [];
@@ -206,7 +208,7 @@ describe("SDK consumer with a corrupt partition", () => {
 
   it("without onPartitionError, a corrupt partition stops the consumer with the error (as a kafkajs crash)", async () => {
     const topic = await topicWithDamagedPartition0();
-    spyOnConsoleError();
+    faultsFromNow();
     const consumer = new Strata({ url: server.url }).consumer({ maxWaitMs: 100 });
     consumer.assign([
       { topic, partition: 0, offset: 0 },
@@ -221,7 +223,7 @@ describe("SDK consumer with a corrupt partition", () => {
 
   it("retries a retriable partition error with backoff for that partition alone, while the others go on", async () => {
     const topic = await topicWithDamagedPartition0();
-    spyOnConsoleError();
+    faultsFromNow();
     // Partition 1 answers 503 unavailable for its first four fetches; partition 0 is read from offset 3 (healthy).
     let failuresLeft = 4;
     const { strata, including } = countingStrata((answer) => {

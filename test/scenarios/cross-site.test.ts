@@ -4,7 +4,8 @@
  * no-cors fetch or sendBeacon, an Origin, Sec-Fetch-Site, a rebound Host name), over node:http so every header
  * goes out as written. Each refusal is checked to have changed nothing.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureLog } from "../support/log-capture.js";
 import { type Raw, sendRaw as send, startTestServer, type TestServer } from "./http-support.js";
 
 const JSON_TYPE = { "content-type": "application/json" };
@@ -224,14 +225,10 @@ describe("a server listening on every interface", () => {
   afterAll(async () => wide?.dispose());
 
   it("warns at start that it has no authentication, and serves IP addresses but not unknown names", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    try {
-      wide = await startTestServer({ host: "0.0.0.0" });
-      const printed = warn.mock.calls.map((args) => args.join(" ")).join("\n");
-      expect(printed).toMatch(/0\.0\.0\.0.*no authentication/);
-    } finally {
-      warn.mockRestore();
-    }
+    const captured = captureLog("warn");
+    wide = await startTestServer({ host: "0.0.0.0", logger: captured.logger });
+    expect(captured.lines).toEqual([expect.objectContaining({ level: "warn", host: "0.0.0.0" })]);
+    expect(captured.lines[0]!.msg).toMatch(/0\.0\.0\.0.*no authentication/);
     const local = `http://127.0.0.1:${port(wide.url)}`;
     expect((await send(local, "GET", "/v1/topics")).status).toBe(200);
     expect((await send(local, "GET", "/v1/topics", { host: `192.0.2.10:${port(wide.url)}` })).status).toBe(200);
@@ -239,13 +236,9 @@ describe("a server listening on every interface", () => {
   });
 
   it("a loopback server prints no such warning", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    try {
-      const quiet = await startTestServer();
-      await quiet.dispose();
-      expect(warn).not.toHaveBeenCalled();
-    } finally {
-      warn.mockRestore();
-    }
+    const captured = captureLog("warn");
+    const quiet = await startTestServer({ logger: captured.logger });
+    await quiet.dispose();
+    expect(captured.lines).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The setup every maintenance scenario shares: one backend opened for the suite, and a log and maintenance that
- * share one ManualClock, so a test moves time for both at once; further maintenances over the same storage and
- * clock (other options, a port wrapped or counted or crashing); runs of maintenance between clock steps. Each
+ * The setup every maintenance scenario shares: one backend opened for the suite, and the service built on it by
+ * the composition root with one ManualClock, so a test moves time for the log and maintenance at once; further
+ * maintenances over the same storage and clock (other options, a port wrapped or counted or crashing); runs of
+ * maintenance between clock steps. Each
  * scenario keeps its own options and start.
  */
 import { afterAll, beforeAll } from "vitest";
-import { createLog, type Log } from "../../lib/log/log.js";
+import type { Log } from "../../lib/log/log.js";
 import {
   createMaintenance,
   type Maintenance,
@@ -15,6 +16,7 @@ import {
 import { ManualClock } from "../../lib/storage/clock.js";
 import type { Ledger } from "../../lib/storage/ledger.js";
 import type { ObjectStore } from "../../lib/storage/object-store.js";
+import { createStrata } from "../../lib/strata.js";
 import type { Backend, TestStorage } from "./backends.js";
 import { instrument, type PortCall } from "./instrument.js";
 
@@ -51,8 +53,11 @@ export function useMaintenanceWorld(
   beforeAll(async () => {
     storage = await backend.open();
     const clock = new ManualClock(start);
-    const log = createLog({ ledger: storage.ledger, store: storage.store, clock });
-    const maintenance = createMaintenance({ ledger: storage.ledger, store: storage.store, clock, options });
+    const { log, maintenance } = await createStrata({
+      storage: { backend: "opened", storage },
+      clock,
+      maintenance: options,
+    });
     onOpen({ storage, clock, log, maintenance });
   });
   afterAll(async () => {
