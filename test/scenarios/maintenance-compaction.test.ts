@@ -344,7 +344,7 @@ describe.each(backends)("compaction on $name", (backend) => {
     // Long after, nothing of these topics is left unreferenced (the sweep found whatever a crash left).
     await maintainAfter({ clock, maintenance }, new Array<number>(3).fill(options.orphanAgeMs + 3_600_000));
     for (const id of ids) expect(await unreferenced(storage.ledger, storage.store, id)).toEqual([]);
-  });
+  }, 180_000); // one run per storage call of a clean run, each crashed and repaired: long on the emulators
 
   it("produce and fetch run alongside compaction without a wrong answer", async () => {
     const { name, job } = await topic("busy", { "segment.bytes": 4096, "min.cleanable.dirty.ratio": 0 });

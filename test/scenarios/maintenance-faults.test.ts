@@ -92,7 +92,7 @@ describe.each(backends)("maintenance faults on $name", (backend) => {
         expect((await readAll(log, name)).highWatermark, tag).toBe(28);
       }
     }
-  });
+  }, 180_000); // one run per storage call of a clean run, each crashed and repaired: long on the emulators
 
   it("a run frozen past its lease changes nothing", async () => {
     const { name, id, job } = await prepare();
