@@ -297,6 +297,14 @@ export function storedRecords(b: StoredBatch, from: number): () => FetchedRecord
 }
 
 /**
+ * Where a reader goes once it has taken all of `b`: past its last offset, and past a gap compaction left at the
+ * end of its entry when `b` is the entry's final batch. The one nextOffset rule of every fetch.
+ */
+export function offsetAfter(b: StoredBatch): number {
+  return Math.max(b.last + 1, b.endsEntry ? b.entry.last + 1 : 0);
+}
+
+/**
  * The batch as a Kafka client expects it: real base offset, append time applied. Its CRC is checked first: the
  * server never hands out a batch it could know is damaged (withLogAppendTime checks it too, before re-sealing).
  */
