@@ -59,7 +59,7 @@ export class Reader {
   async head(topic: TopicRecord, partition: number): Promise<PartitionHead> {
     const item = await this.ledger.get(headKey(topic.id, partition));
     if (!item || item.attrs.topicId !== topic.id) throw topicNotFound(topic.name);
-    const head = headFromAttrs(item.attrs);
+    const head = headFromAttrs(item.attrs, item);
     if (head.deleted) throw topicNotFound(topic.name);
     return head;
   }

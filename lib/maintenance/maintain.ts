@@ -122,7 +122,7 @@ export class Maintenance {
     picked.forEach(({ topic, partition }, i) => {
       const item = heads[i];
       if (!item || item.attrs.topicId !== topic.id) return;
-      const head = headFromAttrs(item.attrs);
+      const head = headFromAttrs(item.attrs, item);
       const batches = Number(item.attrs.batches ?? 0);
       const seen = item.attrs.mBatches === undefined ? -1 : Number(item.attrs.mBatches);
       const retentionBytes = numericConfig(topic.config, "retention.bytes");

@@ -94,7 +94,7 @@ const deletes = (topic: TopicRecord) => (topic.config["cleanup.policy"] ?? "dele
 async function readHead(ctx: Context, p: PartitionRef): Promise<PartitionHead | undefined> {
   const item = await ctx.ledger.get(headKey(p.topicId, p.partition));
   if (!item || item.attrs.topicId !== p.topicId) return undefined;
-  const head = headFromAttrs(item.attrs);
+  const head = headFromAttrs(item.attrs, item);
   return head.deleted ? undefined : head;
 }
 

@@ -3,7 +3,6 @@
  * (wrong type, missing field) is CORRUPT_DATA, not retriable, naming the item's key.
  */
 import { describe, expect, it } from "vitest";
-import { StrataError } from "../../../lib/errors.js";
 import {
   decodeGroup,
   decodeOffset,
@@ -14,22 +13,7 @@ import {
   stateKey,
 } from "../../../lib/groups/state.js";
 import type { Attrs, Item } from "../../../lib/storage/ledger.js";
-
-function expectCorrupt(f: () => unknown, key: { pk: string; sk: string }): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(StrataError);
-  const e = error as StrataError;
-  expect(e.code).toBe("CORRUPT_DATA");
-  expect(e.retriable).toBe(false);
-  expect(e.details).toMatchObject({ pk: key.pk, sk: key.sk });
-  expect(e.message).toContain(key.pk);
-  expect(e.message).toContain(key.sk);
-}
+import { expectCorruptItem } from "../../support/corrupt-item.js";
 
 const group: GroupRecord = {
   version: 3,
@@ -65,14 +49,14 @@ describe("group state items", () => {
 
   it("with a field of the wrong type is CORRUPT_DATA naming the key", () => {
     const attrs = encodeGroup(group) as Attrs;
-    expectCorrupt(() => decodeGroup({ ...key, attrs: { ...attrs, version: "3" } }), key);
-    expectCorrupt(() => decodeGroup({ ...key, attrs: { ...attrs, members: { m1: { topics: "orders" } } } }), key);
-    expectCorrupt(() => decodeGroup({ ...key, attrs: { ...attrs, fenced: {} } }), key);
+    expectCorruptItem(() => decodeGroup({ ...key, attrs: { ...attrs, version: "3" } }), key);
+    expectCorruptItem(() => decodeGroup({ ...key, attrs: { ...attrs, members: { m1: { topics: "orders" } } } }), key);
+    expectCorruptItem(() => decodeGroup({ ...key, attrs: { ...attrs, fenced: {} } }), key);
   });
 
   it("with a field missing is CORRUPT_DATA naming the key", () => {
     const { groupEpoch: _, ...attrs } = encodeGroup(group);
-    expectCorrupt(() => decodeGroup({ ...key, attrs }), key);
+    expectCorruptItem(() => decodeGroup({ ...key, attrs }), key);
   });
 });
 
@@ -85,8 +69,8 @@ describe("committed offset items", () => {
   });
 
   it("with a field of the wrong type or missing is CORRUPT_DATA naming the key", () => {
-    expectCorrupt(() => decodeOffset({ ...key, attrs: { ...stored, offset: "42" } }), key);
+    expectCorruptItem(() => decodeOffset({ ...key, attrs: { ...stored, offset: "42" } }), key);
     const { topicId: _, ...missing } = stored;
-    expectCorrupt(() => decodeOffset({ ...key, attrs: missing }), key);
+    expectCorruptItem(() => decodeOffset({ ...key, attrs: missing }), key);
   });
 });

@@ -3,25 +3,10 @@
  * (wrong type, missing field) is CORRUPT_DATA, not retriable, naming the item's key.
  */
 import { describe, expect, it } from "vitest";
-import { StrataError } from "../../../lib/errors.js";
 import { producerStateKey, transactionalIdKey } from "../../../lib/log/keys.js";
 import { producerStateFromItem, transactionalIdFromItem } from "../../../lib/log/producers.js";
 import type { Item } from "../../../lib/storage/ledger.js";
-
-function expectCorrupt(f: () => unknown, key: { pk: string; sk: string }): void {
-  let error: unknown;
-  try {
-    f();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(StrataError);
-  const e = error as StrataError;
-  expect(e.code).toBe("CORRUPT_DATA");
-  expect(e.retriable).toBe(false);
-  expect(e.details).toMatchObject({ pk: key.pk, sk: key.sk });
-  expect(e.message).toContain(key.pk);
-}
+import { expectCorruptItem } from "../../support/corrupt-item.js";
 
 describe("producer state items", () => {
   const key = producerStateKey("t-1", 0, 7);
@@ -35,13 +20,13 @@ describe("producer state items", () => {
   });
 
   it("with a field of the wrong type is CORRUPT_DATA naming the key", () => {
-    expectCorrupt(() => producerStateFromItem({ ...key, attrs: { ...attrs, epoch: "2" } }, now), key);
-    expectCorrupt(() => producerStateFromItem({ ...key, attrs: { ...attrs, recent: [[5, 9]] } }, now), key);
+    expectCorruptItem(() => producerStateFromItem({ ...key, attrs: { ...attrs, epoch: "2" } }, now), key);
+    expectCorruptItem(() => producerStateFromItem({ ...key, attrs: { ...attrs, recent: [[5, 9]] } }, now), key);
   });
 
   it("with a field missing is CORRUPT_DATA naming the key", () => {
     const { nextSeq: _, ...missing } = attrs;
-    expectCorrupt(() => producerStateFromItem({ ...key, attrs: missing }, now), key);
+    expectCorruptItem(() => producerStateFromItem({ ...key, attrs: missing }, now), key);
   });
 });
 
@@ -54,7 +39,7 @@ describe("transactional id items", () => {
   });
 
   it("with a field of the wrong type or missing is CORRUPT_DATA naming the key", () => {
-    expectCorrupt(() => transactionalIdFromItem({ ...key, attrs: { producerId: "12", epoch: 3 } }), key);
-    expectCorrupt(() => transactionalIdFromItem({ ...key, attrs: { producerId: 12 } }), key);
+    expectCorruptItem(() => transactionalIdFromItem({ ...key, attrs: { producerId: "12", epoch: 3 } }), key);
+    expectCorruptItem(() => transactionalIdFromItem({ ...key, attrs: { producerId: 12 } }), key);
   });
 });
