@@ -26,6 +26,7 @@ import {
 import { getOwn, type PartitionKey, partitionKey, sameSet, setOwn, toKeySet, toList } from "./partitions.js";
 import {
   decodeGroup,
+  decodeOffset,
   emptyGroup,
   encodeGroup,
   type GroupRecord,
@@ -448,7 +449,7 @@ export class GroupCoordinator {
     // One query returns the state item and every commit ("o#..." sorts before "state").
     const items = await this.ledger.query(groupPk(group));
     const stateItem = items.find((i) => i.sk === STATE_SK);
-    const offsets = items.filter((i) => i.sk.startsWith(OFFSET_PREFIX)).map((i) => i.attrs as unknown as StoredOffset);
+    const offsets = items.filter((i) => i.sk.startsWith(OFFSET_PREFIX)).map(decodeOffset);
     return { state: stateItem ? decodeGroup(stateItem) : undefined, offsets };
   }
 

@@ -8,7 +8,9 @@
  * The state item carries a `version` that every change of it bumps with a conditional write, so
  * coordinators running concurrently (many Lambdas) never lose each other's updates.
  */
+import { z } from "zod";
 import type { Attrs, AttrValue, Item, ItemKey } from "../storage/ledger.js";
+import { decodeItem } from "../util/ledger-item.js";
 import type { StoredPartitions } from "./partitions.js";
 
 export const LISTING_PK = "groups";
@@ -89,16 +91,40 @@ export function encodeGroup(g: GroupRecord): Attrs {
   };
 }
 
+const int = z.number().int();
+const storedPartitions = z.record(z.string(), z.array(int));
+const memberRecord = z.object({
+  topics: z.array(z.string()),
+  sessionTimeoutMs: z.number(),
+  memberEpoch: int,
+  previousEpoch: int,
+  renewedAt: z.number(),
+  assigned: storedPartitions,
+  revoking: storedPartitions,
+  joinId: z.string().optional(),
+});
+const groupAttrs = z.object({
+  version: int,
+  groupEpoch: int,
+  lastMemberEpoch: int,
+  members: z.record(z.string(), memberRecord).optional(),
+  topics: z.record(z.string(), z.object({ id: z.string(), partitions: int })).optional(),
+  fenced: z
+    .array(z.object({ memberId: z.string(), memberEpoch: int, until: z.number(), partitions: storedPartitions }))
+    .optional(),
+});
+
+/** The state item, checked (CORRUPT_DATA naming its key if malformed); a fresh copy the caller may change. */
 export function decodeGroup(item: Item): GroupRecord {
-  const a = item.attrs;
-  return structuredClone({
-    version: a.version as number,
-    groupEpoch: a.groupEpoch as number,
-    lastMemberEpoch: a.lastMemberEpoch as number,
-    members: (a.members ?? {}) as unknown as Record<string, MemberRecord>,
-    topics: (a.topics ?? {}) as unknown as Record<string, TopicRecord>,
-    fenced: (a.fenced ?? []) as unknown as FencedHold[],
-  });
+  const a = decodeItem(groupAttrs, item, "group state");
+  return {
+    version: a.version,
+    groupEpoch: a.groupEpoch,
+    lastMemberEpoch: a.lastMemberEpoch,
+    members: a.members ?? {},
+    topics: a.topics ?? {},
+    fenced: a.fenced ?? [],
+  };
 }
 
 export const leaseEnd = (m: MemberRecord): number => m.renewedAt + m.sessionTimeoutMs;
@@ -118,4 +144,18 @@ export interface StoredOffset {
   offset: number;
   metadata: string;
   committedAt: number;
+}
+
+const storedOffset = z.object({
+  topic: z.string(),
+  partition: int.nonnegative(),
+  topicId: z.string(),
+  offset: int,
+  metadata: z.string(),
+  committedAt: z.number(),
+});
+
+/** A committed offset item, checked (CORRUPT_DATA naming its key if malformed). */
+export function decodeOffset(item: Item): StoredOffset {
+  return decodeItem(storedOffset, item, "committed offset");
 }

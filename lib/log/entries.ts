@@ -1,6 +1,10 @@
-/** Typed views of the log's ledger items (see keys.ts for where they live). */
+/**
+ * Checked views of the log's ledger items (see keys.ts for where they live): a malformed item is CORRUPT_DATA
+ * naming its key. Hand-written checks: entries and heads are read on every fetch.
+ */
 import { StrataError } from "../errors.js";
-import type { Attrs, Item } from "../storage/ledger.js";
+import type { Attrs, Item, ItemKey } from "../storage/ledger.js";
+import { corruptItem } from "../util/ledger-item.js";
 import type { TopicConfig } from "./types.js";
 
 export type TopicState = "creating" | "active" | "deleting";
@@ -47,50 +51,83 @@ export interface BatchEntry {
   producerId?: number;
 }
 
-const num = (v: unknown, what: string): number => {
-  if (typeof v !== "number") throw new StrataError("INTERNAL", `ledger item is missing numeric ${what}`);
-  return v;
-};
+/** A numeric attribute, or CORRUPT_DATA naming the item (when its key is known) and the attribute. */
+function num(v: unknown, what: string, key: ItemKey | undefined, kind: string): number {
+  if (typeof v === "number") return v;
+  throw malformed(key, kind, `${what} is not a number`);
+}
+
+function str(v: unknown, what: string, key: ItemKey | undefined, kind: string): string {
+  if (typeof v === "string") return v;
+  throw malformed(key, kind, `${what} is not a string`);
+}
+
+function malformed(key: ItemKey | undefined, kind: string, problem: string): StrataError {
+  return key
+    ? corruptItem(key, kind, problem)
+    : new StrataError("CORRUPT_DATA", `ledger item (${kind}) is malformed: ${problem}`, { retriable: false });
+}
+
+const TOPIC_STATES: ReadonlySet<unknown> = new Set<TopicState>(["creating", "active", "deleting"]);
 
 export function topicFromItem(item: Item): TopicRecord {
   const a = item.attrs;
+  const kind = "topic";
+  const config = a.config ?? {};
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw malformed(item, kind, "config is not a map");
+  }
+  const state = a.state ?? "active";
+  if (!TOPIC_STATES.has(state)) throw malformed(item, kind, `state ${JSON.stringify(state)} is not a topic state`);
   return {
     name: item.sk,
-    id: String(a.id),
-    partitions: num(a.partitions, "partitions"),
-    config: (a.config ?? {}) as TopicConfig,
-    state: (a.state ?? "active") as TopicState,
-    createdAt: num(a.createdAt ?? 0, "createdAt"),
+    id: str(a.id, "id", item, kind),
+    partitions: num(a.partitions, "partitions", item, kind),
+    config: config as TopicConfig,
+    state: state as TopicState,
+    createdAt: num(a.createdAt ?? 0, "createdAt", item, kind),
   };
 }
 
-export function headFromAttrs(a: Attrs): PartitionHead {
+/** A partition head's attributes (an absent head reads as empty); `key` names the item if it is malformed. */
+export function headFromAttrs(a: Attrs, key?: ItemKey): PartitionHead {
+  const kind = "partition head";
   return {
-    next: num(a.next ?? 0, "next"),
-    logStart: num(a.logStart ?? 0, "logStart"),
-    bytes: num(a.bytes ?? 0, "bytes"),
-    maxTs: num(a.maxTs ?? -1, "maxTs"),
+    next: num(a.next ?? 0, "next", key, kind),
+    logStart: num(a.logStart ?? 0, "logStart", key, kind),
+    bytes: num(a.bytes ?? 0, "bytes", key, kind),
+    maxTs: num(a.maxTs ?? -1, "maxTs", key, kind),
     deleted: a.deleted === true,
   };
 }
 
 export function entryFromItem(item: Item): BatchEntry {
   const a = item.attrs;
+  const kind = "batch entry";
   const entry: BatchEntry = {
-    base: num(a.base, "base"),
+    base: num(a.base, "base", item, kind),
     last: Number(item.sk),
-    object: String(a.object),
-    pos: num(a.pos, "pos"),
-    len: num(a.len, "len"),
-    count: num(a.count, "count"),
-    maxTs: num(a.maxTs, "maxTs"),
-    tsHigh: num(a.tsHigh ?? a.maxTs, "tsHigh"),
+    object: str(a.object, "object", item, kind),
+    pos: num(a.pos, "pos", item, kind),
+    len: num(a.len, "len", item, kind),
+    count: num(a.count, "count", item, kind),
+    maxTs: num(a.maxTs, "maxTs", item, kind),
+    tsHigh: num(a.tsHigh ?? a.maxTs, "tsHigh", item, kind),
   };
+  if (!Number.isSafeInteger(entry.last)) throw malformed(item, kind, "its sort key is not an offset");
   if (typeof a.appendTime === "number") entry.appendTime = a.appendTime;
   if (a.stamped === true) entry.stamped = true;
-  if (Array.isArray(a.index)) entry.index = a.index as [number, number][];
+  if (a.index !== undefined) entry.index = sparseIndex(a.index, item, kind);
   if (typeof a.producerId === "number") entry.producerId = a.producerId;
   return entry;
+}
+
+function sparseIndex(v: unknown, key: ItemKey, kind: string): [number, number][] {
+  const ok =
+    Array.isArray(v) &&
+    v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "number" && typeof p[1] === "number");
+  if (!ok) throw malformed(key, kind, "index is not a list of [offset, position] pairs");
+  return v as [number, number][];
 }
 
 export function entryAttrs(e: BatchEntry): Attrs {

@@ -59,7 +59,7 @@ export class Reader {
   async head(topic: TopicRecord, partition: number): Promise<PartitionHead> {
     const item = await this.ledger.get(headKey(topic.id, partition));
     if (!item || item.attrs.topicId !== topic.id) throw topicNotFound(topic.name);
-    const head = headFromAttrs(item.attrs);
+    const head = headFromAttrs(item.attrs, item);
     if (head.deleted) throw topicNotFound(topic.name);
     return head;
   }
@@ -294,6 +294,14 @@ export function storedRecords(b: StoredBatch, from: number): () => FetchedRecord
     const offset = b.base + (r.offset - reader.header.baseOffset);
     return { offset, timestamp: appendTime ?? r.timestamp, key: r.key, value: r.value, headers: r.headers };
   };
+}
+
+/**
+ * Where a reader goes once it has taken all of `b`: past its last offset, and past a gap compaction left at the
+ * end of its entry when `b` is the entry's final batch. The one nextOffset rule of every fetch.
+ */
+export function offsetAfter(b: StoredBatch): number {
+  return Math.max(b.last + 1, b.endsEntry ? b.entry.last + 1 : 0);
 }
 
 /**

@@ -9,8 +9,10 @@
  * is added, only one extra attempt. State expires after producer.id.expiration.ms without writes (a ttl
  * attribute; DynamoDB deletes it, and the condition treats an expired item as absent).
  */
+import { z } from "zod";
 import { StrataError } from "../errors.js";
 import type { AttrValue, Condition, Item, ItemKey, WriteOp } from "../storage/ledger.js";
+import { decodeItem } from "../util/ledger-item.js";
 
 export const RECENT_BATCHES = 5;
 
@@ -57,17 +59,34 @@ export function retiredProducerStateOp(key: ItemKey, expirationMs: number, nowMs
   return { type: "put", key, attrs: { epoch: RETIRED_EPOCH, nextSeq: 0, recent: [], ttl } };
 }
 
+const int = z.number().int();
+const producerStateAttrs = z.object({
+  epoch: int,
+  nextSeq: int,
+  recent: z.array(z.tuple([int, int, int])),
+  ttl: z.number(),
+});
+
+/** The state item, checked (CORRUPT_DATA naming its key if malformed); undefined when absent or expired. */
 export function producerStateFromItem(item: Item | undefined, nowMs: number): ProducerState | undefined {
   if (!item) return undefined;
-  const a = item.attrs;
-  const ttl = typeof a.ttl === "number" ? a.ttl : 0;
-  if (ttl * 1000 <= nowMs) return undefined; // expired: as if absent
-  return {
-    epoch: Number(a.epoch),
-    nextSeq: Number(a.nextSeq),
-    recent: Array.isArray(a.recent) ? (a.recent as RecentBatch[]) : [],
-    ttl,
-  };
+  const state = decodeItem(producerStateAttrs, item, "producer state");
+  if (state.ttl * 1000 <= nowMs) return undefined; // expired: as if absent
+  return state;
+}
+
+/** What a transactional id is bound to: its producer id and latest epoch. */
+export interface TransactionalIdBinding {
+  producerId: number;
+  epoch: number;
+}
+
+const transactionalIdAttrs = z.object({ producerId: int.nonnegative(), epoch: int.nonnegative() });
+
+/** The transactional id item, checked (CORRUPT_DATA naming its key if malformed). */
+export function transactionalIdFromItem(item: Item): TransactionalIdBinding {
+  const { producerId, epoch } = decodeItem(transactionalIdAttrs, item, "transactional id");
+  return { producerId, epoch };
 }
 
 export function producerStateOp(

@@ -113,7 +113,7 @@ export class Sequencer {
             this.producerStates.set(producerCacheKey(req), verdict.state);
           }
           if (headReason?.failed) {
-            const current = headReason.item ? headFromAttrs(headReason.item.attrs) : undefined;
+            const current = headReason.item ? headFromAttrs(headReason.item.attrs, headReason.item) : undefined;
             if (!current || current.deleted || headReason.item?.attrs.topicId !== topic.id) {
               throw topicNotFound(topic.name);
             }

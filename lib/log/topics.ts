@@ -181,7 +181,7 @@ export class Topics {
       16,
       (p) => this.ledger.get(headKey(topic.id, p)),
     );
-    return items.map((item) => headFromAttrs(item?.attrs ?? {}));
+    return items.map((item) => headFromAttrs(item?.attrs ?? {}, item));
   }
 
   /** describe, reading the heads of the given partitions only (those that do not exist are left out) */
@@ -190,7 +190,7 @@ export class Topics {
     const wanted = [...new Set(partitions)].filter((p) => Number.isInteger(p) && p >= 0 && p < topic.partitions);
     const items = await mapLimit(wanted, 16, (p) => this.ledger.get(headKey(topic.id, p)));
     const states: PartitionState[] = items.map((item, i) => {
-      const h = headFromAttrs(item?.attrs ?? {});
+      const h = headFromAttrs(item?.attrs ?? {}, item);
       return { partition: wanted[i]!, logStartOffset: h.logStart, highWatermark: h.next };
     });
     return { name: topic.name, id: topic.id, partitions: states, config: effectiveConfig(topic.config) };

@@ -21,6 +21,7 @@ import {
   splitBatches,
 } from "../format/record-batch.js";
 import { TimestampType } from "../format/types.js";
+import { checkProducer, type PartitionProducer } from "./producer-identity.js";
 import { checkRecordFields, type TopicRules } from "./records.js";
 
 /**
@@ -55,18 +56,11 @@ export interface PlannedPartition {
   maxTimestamp: number;
   batches: PlannedBatch[];
   /** set when the batch header names an idempotent producer */
-  producer?: { producerId: number; producerEpoch: number; baseSequence: number };
+  producer?: PartitionProducer;
 }
 
 /** Splits one partition's bytes into batches and checks what their headers say. */
-export function planBatches(
-  bytes: Uint8Array,
-  field: string,
-  checkProducer: (
-    p: { producerId: number; producerEpoch: number; baseSequence: number },
-    where: string,
-  ) => { producerId: number; producerEpoch: number; baseSequence: number },
-): PlannedPartition {
+export function planBatches(bytes: Uint8Array, field: string): PlannedPartition {
   let parts: ReturnType<typeof splitBatches>;
   try {
     parts = splitBatches(bytes);

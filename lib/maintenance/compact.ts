@@ -68,8 +68,8 @@ export async function compactPartition(
 ): Promise<CompactionOutcome> {
   const now = ctx.clock.now();
   const state: CleanState = {
-    cleanTo: Number(lease.state.cleanTo ?? 0),
-    tombstoneDue: Number(lease.state.tombstoneDue ?? 0),
+    cleanTo: lease.state.cleanTo ?? 0,
+    tombstoneDue: lease.state.tombstoneDue ?? 0,
   };
   const { entries, due } = await cleanableRange(ctx, topic, p, head.logStart, now);
   const range = boundDirty(entries, state.cleanTo, ctx.opts.maxRewriteBytesPerRun);

@@ -42,7 +42,7 @@ export async function deleteRecords(
   for (let attempt = 0; attempt < 10; attempt++) {
     const item = await deps.ledger.get(key);
     if (!item || item.attrs.topicId !== topic.id) throw topicNotFound(topicName);
-    const head = headFromAttrs(item.attrs);
+    const head = headFromAttrs(item.attrs, item);
     if (head.deleted) throw topicNotFound(topicName);
     const target = beforeOffset === -1 ? head.next : beforeOffset;
     if (target > head.next) throw new OffsetOutOfRangeError(target, head.logStart, head.next);

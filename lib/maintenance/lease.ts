@@ -14,8 +14,10 @@
  * The lease item also holds what maintenance remembers about the partition between runs (mergedTo, cleanTo,
  * nextDue), so that state is only ever changed by the lease holder.
  */
+import { z } from "zod";
 import { StrataError } from "../errors.js";
-import { type Attrs, type Condition, ConditionFailedError, type WriteOp } from "../storage/ledger.js";
+import { type Attrs, type Condition, ConditionFailedError, type Item, type WriteOp } from "../storage/ledger.js";
+import { decodeItem } from "../util/ledger-item.js";
 import type { Context } from "./context.js";
 import { leaseKey } from "./keys.js";
 
@@ -24,6 +26,29 @@ export class LeaseLostError extends StrataError {
     super("CONCURRENT_MODIFICATION", `maintenance lease lost: ${what}`, { retriable: true, cause });
     this.name = "LeaseLostError";
   }
+}
+
+/** What maintenance remembers on the lease item between runs (each absent until a run first writes it). */
+export interface LeaseState {
+  mergedTo?: number;
+  cleanTo?: number;
+  tombstoneDue?: number;
+  nextDue?: string;
+}
+
+const leaseAttrs = z.object({
+  token: z.string(),
+  expires: z.number(),
+  mergedTo: z.number().optional(),
+  cleanTo: z.number().optional(),
+  tombstoneDue: z.number().optional(),
+  nextDue: z.string().optional(),
+});
+
+/** The lease item, checked (CORRUPT_DATA naming its key if malformed). */
+export function leaseFromItem(item: Item): { token: string; expires: number; state: LeaseState } {
+  const { token, expires, ...state } = decodeItem(leaseAttrs, item, "maintenance lease");
+  return { token, expires, state };
 }
 
 export class Lease {
@@ -39,7 +64,7 @@ export class Lease {
     readonly partition: number,
     readonly token: string,
     /** the state kept on the lease item when it was taken */
-    readonly state: Attrs,
+    readonly state: LeaseState,
     private readonly acquiredAt: number,
   ) {
     this.renewedAt = acquiredAt;
@@ -72,8 +97,10 @@ export class Lease {
     }
     // Read back what earlier runs remembered (the write above kept it: update only set token and expires).
     const item = await ctx.ledger.get(key);
-    if (!item || item.attrs.token !== token) return undefined;
-    const lease = new Lease(ctx, topicId, partition, token, item.attrs, now);
+    if (!item) return undefined;
+    const taken = leaseFromItem(item);
+    if (taken.token !== token) return undefined;
+    const lease = new Lease(ctx, topicId, partition, token, taken.state, now);
     lease.timer = setInterval(() => void lease.renewIfDue().catch(() => {}), Math.max(1, ctx.opts.leaseMs / 4));
     lease.timer.unref?.();
     return lease;

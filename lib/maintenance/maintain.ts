@@ -19,6 +19,7 @@ import { type Context, type MaintenanceDeps, makeContext } from "./context.js";
 import { type DeleteRecordsResult, deleteRecords } from "./delete-records.js";
 import { type Dispatcher, InProcessDispatcher, type MaintenanceJob } from "./dispatcher.js";
 import { collectTopic } from "./gc.js";
+import { gcMarkFromItem } from "./items.js";
 import { DUE_PK, gcPk, parseDueSk, scanCursorKey } from "./keys.js";
 import { maintainPartition, type PartitionReport } from "./partition.js";
 import { type SweepReport, sweep } from "./sweep.js";
@@ -60,7 +61,7 @@ export class Maintenance {
       ctx.ledger.query(DUE_PK, { lte: `${pad20(now)}~`, limit: 5000 }),
     ]);
     for (const g of gcItems) {
-      jobs.push({ kind: "gc", topicId: String(g.attrs.topicId), partitions: Number(g.attrs.partitions) });
+      jobs.push({ kind: "gc", ...gcMarkFromItem(g) });
     }
     const topics = topicItems.map(topicFromItem).filter((t) => t.state === "active");
     const byId = new Map(topics.map((t) => [t.id, t]));
@@ -122,7 +123,7 @@ export class Maintenance {
     picked.forEach(({ topic, partition }, i) => {
       const item = heads[i];
       if (!item || item.attrs.topicId !== topic.id) return;
-      const head = headFromAttrs(item.attrs);
+      const head = headFromAttrs(item.attrs, item);
       const batches = Number(item.attrs.batches ?? 0);
       const seen = item.attrs.mBatches === undefined ? -1 : Number(item.attrs.mBatches);
       const retentionBytes = numericConfig(topic.config, "retention.bytes");

@@ -94,7 +94,7 @@ const deletes = (topic: TopicRecord) => (topic.config["cleanup.policy"] ?? "dele
 async function readHead(ctx: Context, p: PartitionRef): Promise<PartitionHead | undefined> {
   const item = await ctx.ledger.get(headKey(p.topicId, p.partition));
   if (!item || item.attrs.topicId !== p.topicId) return undefined;
-  const head = headFromAttrs(item.attrs);
+  const head = headFromAttrs(item.attrs, item);
   return head.deleted ? undefined : head;
 }
 
@@ -158,7 +158,7 @@ async function dropBelowStart(ctx: Context, lease: Lease, p: PartitionRef, logSt
 
 /** Joins adjacent entries of one segment (what an interrupted swap leaves behind). */
 async function collapseAdjacent(ctx: Context, lease: Lease, p: PartitionRef, logStart: number): Promise<void> {
-  const from = Math.max(logStart, Number(lease.state.mergedTo ?? 0) - 1);
+  const from = Math.max(logStart, (lease.state.mergedTo ?? 0) - 1);
   const entries: BatchEntry[] = [];
   for await (const e of entriesFrom(ctx, p, from)) {
     entries.push(e);
@@ -206,7 +206,7 @@ async function mergeSmallEntries(
   logStart: number,
 ): Promise<{ entries: number; segments: number }> {
   const target = segmentTarget(ctx, topic);
-  const from = Math.max(logStart, Number(lease.state.mergedTo ?? 0));
+  const from = Math.max(logStart, lease.state.mergedTo ?? 0);
   const candidates: BatchEntry[] = [];
   for await (const e of entriesFrom(ctx, p, from)) {
     if (!settled(ctx, e)) break;
@@ -227,7 +227,7 @@ async function mergeSmallEntries(
   // Remember where small entries start, so the next run does not look at the whole log again.
   const small = candidates.find((e) => !full.has(e) && !(e.stamped && e.len >= target / 2));
   const mergedTo = small ? small.base : candidates.length > 0 ? candidates.at(-1)!.last + 1 : from;
-  if (mergedTo !== Number(lease.state.mergedTo ?? 0)) await lease.transact([], { mergedTo });
+  if (mergedTo !== (lease.state.mergedTo ?? 0)) await lease.transact([], { mergedTo });
   return { entries: merged, segments };
 }
 
@@ -272,7 +272,7 @@ async function schedule(
     }
   }
   const nextDue = Number.isFinite(next) ? next : undefined;
-  const previous = typeof lease.state.nextDue === "string" ? lease.state.nextDue : undefined;
+  const previous = lease.state.nextDue;
   const ops: WriteOp[] = [];
   const sk = nextDue === undefined ? undefined : dueKey(nextDue, p.topicId, p.partition).sk;
   const stale = new Set(dueItems);

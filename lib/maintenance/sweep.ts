@@ -15,6 +15,7 @@
 import { hourBucket } from "../log/keys.js";
 import { ConditionFailedError, type Item } from "../storage/ledger.js";
 import { COMMIT_DEADLINE_MS, type Context } from "./context.js";
+import { markFromItem } from "./items.js";
 import { objectWrittenAt, PENDING_PK, sweepCursorKey, TRASH_PK } from "./keys.js";
 
 export interface SweepReport {
@@ -44,7 +45,7 @@ async function sweepMarked(ctx: Context, pk: string, ageMs: number, report: Swee
   const now = ctx.clock.now();
   const items = await ctx.ledger.query(pk);
   for (const item of items) {
-    if (Number(item.attrs.at) > now - ageMs) continue;
+    if (markFromItem(item).at > now - ageMs) continue;
     const object = item.sk;
     if (!object.startsWith("segments/") && !pastCommitDeadline(ctx, object)) continue;
     report.inspected++;
@@ -58,10 +59,11 @@ async function sweepMarked(ctx: Context, pk: string, ageMs: number, report: Swee
 
 /** Removes a trash/pending item unless it was rewritten meanwhile (a reference went again). */
 async function forget(ctx: Context, item: Item): Promise<void> {
+  const mark = markFromItem(item);
   const unchanged =
-    item.attrs.token !== undefined
-      ? ({ op: "eq", attr: "token", value: String(item.attrs.token) } as const)
-      : ({ op: "eq", attr: "at", value: Number(item.attrs.at) } as const);
+    mark.token !== undefined
+      ? ({ op: "eq", attr: "token", value: mark.token } as const)
+      : ({ op: "eq", attr: "at", value: mark.at } as const);
   try {
     await ctx.ledger.write({ type: "delete", key: { pk: item.pk, sk: item.sk }, condition: unchanged });
   } catch (e) {

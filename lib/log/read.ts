@@ -1,0 +1,213 @@
+/**
+ * The fetch loops: read what the partitions hold from their starts within the limits (records or stored batches)
+ * and, when there is nothing yet, wait (waiting.ts) and read again until the wait is over. Once resolved, a start
+ * given as earliest, latest or a time stays a plain offset, so waiting never moves it.
+ */
+import { InvalidArgumentError, StrataError } from "../errors.js";
+import type { LogContext } from "./context.js";
+import { offsetAfter, type ReadLimits, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
+import type { FetchBatchesResult } from "./service.js";
+import type { FetchOptions, FetchResult, FetchStart } from "./types.js";
+import { waitForCommit } from "./waiting.js";
+
+export const DEFAULT_MAX_RECORDS = 500;
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+export const MAX_WAIT_MS = 20_000;
+
+export type FetchRequest = { topic: string; partition: number; offset: FetchStart };
+export type FetchManyOptions = {
+  maxBytes?: number;
+  maxWaitMs?: number;
+  maxRecordsPerPartition?: number;
+  throwErrors?: boolean;
+};
+export type PartitionFetch = { topic: string; partition: number } & (FetchResult | { error: StrataError });
+
+/** The read limits a request asks for, defaulted and checked. */
+export function readLimits(o: { maxRecords?: number; maxBytes?: number }): ReadLimits {
+  const maxRecords = o.maxRecords ?? DEFAULT_MAX_RECORDS;
+  const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxRecords) || maxRecords < 1)
+    throw new InvalidArgumentError("maxRecords", "maxRecords must be a positive integer");
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new InvalidArgumentError("maxBytes", "maxBytes must be a positive integer");
+  return { maxRecords, maxBytes };
+}
+
+/** The wait a request asks for, defaulted and checked. */
+export function waitMs(ms: number | undefined): number {
+  const wait = ms ?? 0;
+  if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_MS) {
+    throw new InvalidArgumentError("maxWaitMs", `maxWaitMs must be an integer from 0 to ${MAX_WAIT_MS}`);
+  }
+  return wait;
+}
+
+/** Many partitions, one shared wait and one shared byte budget: answers as soon as any partition has records. */
+export async function fetchMany(
+  ctx: LogContext,
+  requests: FetchRequest[],
+  options: FetchManyOptions,
+): Promise<PartitionFetch[]> {
+  if (!Array.isArray(requests) || requests.length === 0) {
+    throw new InvalidArgumentError("partitions", "at least one partition is required");
+  }
+  refuseRepeats(requests);
+  const limits = readLimits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes });
+  const deadline = ctx.clock.now() + waitMs(options.maxWaitMs);
+  const resolved = await Promise.all(
+    requests.map(async (r, i) => ({
+      ...r,
+      topicRecord: await ctx.topics
+        .partition(r.topic, r.partition, `partitions[${i}].partition`)
+        .catch((e) => e as StrataError),
+    })),
+  );
+  const starts: FetchStart[] = requests.map((r) => r.offset);
+  for (;;) {
+    // One shared byte budget across partitions, as Kafka's Fetch does.
+    let budget = limits.maxBytes;
+    const results: PartitionFetch[] = [];
+    for (const [i, r] of resolved.entries()) {
+      if (r.topicRecord instanceof Error) {
+        if (options.throwErrors) throw r.topicRecord;
+        results.push({ topic: r.topic, partition: r.partition, error: r.topicRecord });
+        continue;
+      }
+      try {
+        const read = await ctx.reader.read(r.topicRecord, r.partition, starts[i]!, {
+          maxRecords: limits.maxRecords,
+          maxBytes: Math.max(1, budget),
+        });
+        const out = toRecords(read.batches, read.offset, read.head.logStart, limits.maxRecords, Math.max(1, budget));
+        budget -= out.bytes;
+        ctx.metrics.count("FetchRecords", out.records.length);
+        ctx.metrics.count("FetchBytes", out.bytes, "Bytes");
+        // Once resolved, "earliest"/"latest"/time become a plain offset so waiting does not move the start.
+        starts[i] = read.offset;
+        results.push({
+          topic: r.topic,
+          partition: r.partition,
+          records: out.records,
+          nextOffset: out.nextOffset,
+          highWatermark: read.head.next,
+          logStartOffset: read.head.logStart,
+        });
+      } catch (e) {
+        if (options.throwErrors || !(e instanceof StrataError)) throw e;
+        results.push({ topic: r.topic, partition: r.partition, error: e });
+      }
+    }
+    const ready = results.some((r) => "error" in r || r.records.length > 0);
+    const remaining = deadline - ctx.clock.now();
+    if (ready || remaining <= 0 || ctx.waiter.isStopped) return results;
+    await waitForCommit(ctx, resolved, starts as number[], remaining);
+  }
+}
+
+/** One partition's records; its errors are thrown. */
+export async function fetchOne(
+  ctx: LogContext,
+  topicName: string,
+  partition: number,
+  options: FetchOptions,
+): Promise<FetchResult> {
+  const [result] = await fetchMany(ctx, [{ topic: topicName, partition, offset: options.offset }], {
+    maxBytes: options.maxBytes,
+    maxWaitMs: options.maxWaitMs,
+    maxRecordsPerPartition: options.maxRecords,
+    throwErrors: true,
+  });
+  const { topic: _t, partition: _p, ...rest } = result as { topic: string; partition: number } & FetchResult;
+  return rest;
+}
+
+/** One partition's stored batches as a Kafka client expects them, concatenated. */
+export async function fetchBatches(
+  ctx: LogContext,
+  topicName: string,
+  partition: number,
+  options: FetchOptions,
+): Promise<FetchBatchesResult> {
+  const limits = readLimits(options);
+  const wait = waitMs(options.maxWaitMs);
+  const topic = await ctx.topics.partition(topicName, partition);
+  let start = options.offset;
+  const until = ctx.clock.now() + wait;
+  for (;;) {
+    const read = await ctx.reader.read(topic, partition, start, limits);
+    start = read.offset;
+    const chosen: Uint8Array[] = [];
+    let size = 0;
+    let nextOffset = read.offset;
+    for (const b of read.batches) {
+      if (b.last < read.offset || b.last < read.head.logStart) continue;
+      if (chosen.length > 0 && size + b.bytes.length > limits.maxBytes) break;
+      const bytes = wireBytes(b);
+      chosen.push(bytes);
+      size += bytes.length;
+      nextOffset = offsetAfter(b);
+    }
+    const remaining = until - ctx.clock.now();
+    if (chosen.length > 0 || remaining <= 0 || ctx.waiter.isStopped) {
+      ctx.metrics.count("FetchRecords", Math.max(0, nextOffset - read.offset));
+      ctx.metrics.count("FetchBytes", size, "Bytes");
+      const out = new Uint8Array(size);
+      let at = 0;
+      for (const c of chosen) {
+        out.set(c, at);
+        at += c.length;
+      }
+      return { bytes: out, nextOffset, highWatermark: read.head.next, logStartOffset: read.head.logStart };
+    }
+    await waitForCommit(ctx, [{ partition, topicRecord: topic }], [read.offset], remaining);
+  }
+}
+
+function toRecords(batches: StoredBatch[], offset: number, logStart: number, maxRecords: number, maxBytes: number) {
+  const records: FetchResult["records"] = [];
+  let bytes = 0;
+  let nextOffset = offset;
+  const from = Math.max(offset, logStart);
+  for (const b of batches) {
+    // Decoded one record at a time: the read stops where its limits do, however many records the batch holds.
+    const next = storedRecords(b, from);
+    for (let r = next(); r !== undefined; r = next()) {
+      const size = recordSize(r);
+      if (records.length > 0 && (records.length >= maxRecords || bytes + size > maxBytes)) {
+        return { records, bytes, nextOffset };
+      }
+      records.push(r);
+      bytes += size;
+      nextOffset = r.offset + 1;
+    }
+    // The whole batch is consumed: move on past it.
+    nextOffset = Math.max(nextOffset, offsetAfter(b));
+  }
+  return { records, bytes, nextOffset };
+}
+
+/**
+ * A partition named twice in one fetch is refused, naming the second mention: each mention would be read (and
+ * decoded) again, and the two answers could not both be right about where the consumer goes next.
+ */
+function refuseRepeats(requests: { topic: string; partition: number }[]): void {
+  const seen = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const key = JSON.stringify([r.topic, r.partition]);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new InvalidArgumentError(
+        `partitions[${i}]`,
+        `partitions[${i}]: topic ${r.topic} partition ${r.partition} is already named by partitions[${first}]; name each partition once`,
+      );
+    }
+    seen.set(key, i);
+  });
+}
+
+function recordSize(r: FetchResult["records"][number]): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += h.name.length + (h.value?.length ?? 0);
+  return n;
+}
