@@ -5,6 +5,7 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
+import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import { parseJson, readBody } from "./body.js";
@@ -36,16 +37,9 @@ import {
   updateTopicBody,
 } from "./schemas.js";
 
+// Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
+export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 export type { GroupService } from "./groups.js";
-
-/** RecordBatch v2 batches, concatenated (docs/FORMAT.md); for produce bodies and fetch answers. */
-export const BATCHES_MEDIA_TYPE = "application/vnd.strata.batches.v1";
-/** Response headers of a binary fetch: the partition's bounds travel beside the bytes. */
-export const BOUND_HEADERS = {
-  nextOffset: "strata-next-offset",
-  highWatermark: "strata-high-watermark",
-  logStartOffset: "strata-log-start-offset",
-} as const;
 
 export interface RecordsAdmin {
   deleteRecords(
