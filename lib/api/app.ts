@@ -6,7 +6,7 @@
  */
 import { type Context, Hono } from "hono";
 import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
-import { InvalidArgumentError, StrataError } from "../errors.js";
+import { InvalidArgumentError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import { parseJson, readBody } from "./body.js";
 import {
@@ -19,6 +19,7 @@ import {
   toProducerIdentity,
   trimToBudget,
 } from "./convert.js";
+import { atField, renamed } from "./fields.js";
 import { type GroupService, groupRoutes } from "./groups.js";
 import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
@@ -252,40 +253,6 @@ const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().
 
 const acceptsBatches = (accept: string | undefined) =>
   (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
-
-/** Re-root a field error under `prefix` (e.g. "partitions[3]"), so it names the member in the request. */
-function atField<T>(prefix: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InvalidArgumentError)
-      throw new InvalidArgumentError(`${prefix}.${e.field}`, `${prefix}.${e.message}`);
-    throw e;
-  }
-}
-
-/**
- * The domain names binary input `batches[0]`; in this request it is the body. Any error naming a field is
- * renamed (a RECORD_TOO_LARGE names its record too), keeping its code and other details.
- */
-async function renamed<T>(from: string, to: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    const field = e instanceof StrataError ? e.details.field : undefined;
-    if (e instanceof StrataError && typeof field === "string" && field.startsWith(from)) {
-      const at = to + field.slice(from.length);
-      const message = e.message.replaceAll(from, to);
-      const again =
-        e instanceof InvalidArgumentError
-          ? new InvalidArgumentError(at, message, e.code)
-          : new StrataError(e.code, message, { retriable: e.retriable, cause: e });
-      Object.assign(again.details, e.details, { field: at });
-      throw again;
-    }
-    throw e;
-  }
-}
 
 function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
   const { producerId, producerEpoch, baseSequence } = q;

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { MAX_PARTITIONS, NAME_MAX_LENGTH, NAME_PATTERN, NAME_RULE } from "../contract.js";
 import { InvalidArgumentError } from "../errors.js";
 import {
+  DEFAULT_SESSION_TIMEOUT_MS,
   MAX_COMMIT_PARTITIONS,
   MAX_METADATA_LENGTH,
   MAX_SESSION_TIMEOUT_MS,
@@ -34,12 +35,18 @@ const configValue = z.union([z.string(), z.number()]);
 export const createTopicBody = z.strictObject({
   name: topicName,
   partitions: partitionCount.default(1),
-  config: z.record(z.string(), configValue).optional(),
+  config: z
+    .record(z.string(), configValue)
+    .optional()
+    .describe("Kafka topic config keys; values are strings (numbers accepted for numeric keys)"),
 });
 
 export const updateTopicBody = z.strictObject({
-  partitions: partitionCount.optional(),
-  config: z.record(z.string(), z.union([configValue, z.null()])).optional(),
+  partitions: partitionCount.optional().describe("may only grow"),
+  config: z
+    .record(z.string(), z.union([configValue, z.null()]))
+    .optional()
+    .describe("null resets a key to its default"),
 });
 
 /** Kafka's AdminClient.deleteRecords: -1 means the highWatermark. */
@@ -147,9 +154,15 @@ const topicPartition = z.strictObject({ topic: topicName, partition: nonNegative
 
 export const joinBody = z.strictObject({
   topics: z.array(topicName).min(1).max(MAX_SUBSCRIBED_TOPICS),
-  sessionTimeoutMs: z.number().int().min(MIN_SESSION_TIMEOUT_MS).max(MAX_SESSION_TIMEOUT_MS).optional(),
-  memberId: memberIdName.optional(),
-  joinId: safeName("joinId").optional(),
+  sessionTimeoutMs: z
+    .number()
+    .int()
+    .min(MIN_SESSION_TIMEOUT_MS)
+    .max(MAX_SESSION_TIMEOUT_MS)
+    .optional()
+    .describe(`default ${DEFAULT_SESSION_TIMEOUT_MS}`),
+  memberId: memberIdName.optional().describe("optional, client-chosen; a live one is replaced (fenced)"),
+  joinId: safeName("joinId").optional().describe("optional, client-chosen per join and repeated on its retries"),
 });
 
 /** DELETE of a member: `?memberEpoch=` makes only that incarnation leave (docs/GROUPS.md). */
