@@ -107,7 +107,12 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(limits)));
+  // Generated on first request (zod -> JSON Schema costs tens of ms), not at start-up, then kept.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/v1/openapi.json", (c) => {
+    openapi ??= openApiDocument(limits);
+    return c.json(openapi);
+  });
 
   app.post("/v1/topics", async (c) => {
     const body = parse(createTopicBody, await jsonBody(c));
