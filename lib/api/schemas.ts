@@ -120,8 +120,11 @@ export const fetchManyBody = (limits: Limits) =>
         z.strictObject({
           topic: topicName,
           partition: nonNegative,
-          offset: z.union([nonNegative, z.enum(["earliest", "latest"])]).optional(),
-          timestamp: nonNegative.optional(),
+          offset: z
+            .union([nonNegative, z.enum(["earliest", "latest"])])
+            .optional()
+            .describe("where to start; give offset or timestamp"),
+          timestamp: nonNegative.optional().describe("instead of offset: first record at or after this time (ms)"),
         }),
       )
       .min(1)
