@@ -6,7 +6,7 @@
 import { type Auth, createSigner, type OutgoingRequest, type Signer } from "./auth.js";
 import { errorFromProblem, NetworkError, type Problem, StrataClientError } from "./errors.js";
 
-export const BATCHES_MEDIA_TYPE = "application/vnd.strata.batches.v1";
+export { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
 
 export interface ConnectionOptions {
   /** the API's base URL, e.g. http://127.0.0.1:8080 (default STRATA_URL, then http://127.0.0.1:8080) */

@@ -12,6 +12,8 @@
  * So after such a failure the producer takes a fresh producer id (Kafka bumps the epoch for the same reason); after
  * a definite rejection (4xx) it reuses the sequence.
  */
+
+import { MAX_RECORDS_PER_BATCH } from "../../lib/contract.js";
 import {
   CODEC_BY_NAME,
   type CompressionCodec,
@@ -56,7 +58,6 @@ export interface ProducerOptions {
 
 /** API Gateway takes 10 MB, the server 4 MiB per request: a batch stays under it with room for the header. */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024 - 1024;
-const MAX_RECORDS_PER_BATCH = 10_000;
 
 interface Encoded {
   key: Uint8Array | null;

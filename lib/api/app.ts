@@ -5,7 +5,8 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
-import { InvalidArgumentError, isStrataError, StrataError } from "../errors.js";
+import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
+import { InvalidArgumentError, isStrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
@@ -19,6 +20,7 @@ import {
   toProducerIdentity,
   trimToBudget,
 } from "./convert.js";
+import { atField, renamed } from "./fields.js";
 import { type GroupService, groupRoutes } from "./groups.js";
 import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
@@ -38,16 +40,9 @@ import {
   updateTopicBody,
 } from "./schemas.js";
 
+// Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
+export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 export type { GroupService } from "./groups.js";
-
-/** RecordBatch v2 batches, concatenated (docs/FORMAT.md); for produce bodies and fetch answers. */
-export const BATCHES_MEDIA_TYPE = "application/vnd.strata.batches.v1";
-/** Response headers of a binary fetch: the partition's bounds travel beside the bytes. */
-export const BOUND_HEADERS = {
-  nextOffset: "strata-next-offset",
-  highWatermark: "strata-high-watermark",
-  logStartOffset: "strata-log-start-offset",
-} as const;
 
 export interface RecordsAdmin {
   deleteRecords(
@@ -123,7 +118,12 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(limits)));
+  // Generated on first request (zod -> JSON Schema costs tens of ms), not at start-up, then kept.
+  let openapi: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/v1/openapi.json", (c) => {
+    openapi ??= openApiDocument(limits);
+    return c.json(openapi);
+  });
 
   app.post("/v1/topics", async (c) => {
     const body = parse(createTopicBody, await jsonBody(c));
@@ -272,40 +272,6 @@ const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().
 
 const acceptsBatches = (accept: string | undefined) =>
   (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
-
-/** Re-root a field error under `prefix` (e.g. "partitions[3]"), so it names the member in the request. */
-function atField<T>(prefix: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof InvalidArgumentError)
-      throw new InvalidArgumentError(`${prefix}.${e.field}`, `${prefix}.${e.message}`);
-    throw e;
-  }
-}
-
-/**
- * The domain names binary input `batches[0]`; in this request it is the body. Any error naming a field is
- * renamed (a RECORD_TOO_LARGE names its record too), keeping its code and other details.
- */
-async function renamed<T>(from: string, to: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    const field = e instanceof StrataError ? e.details.field : undefined;
-    if (e instanceof StrataError && typeof field === "string" && field.startsWith(from)) {
-      const at = to + field.slice(from.length);
-      const message = e.message.replaceAll(from, to);
-      const again =
-        e instanceof InvalidArgumentError
-          ? new InvalidArgumentError(at, message, e.code)
-          : new StrataError(e.code, message, { retriable: e.retriable, cause: e });
-      Object.assign(again.details, e.details, { field: at });
-      throw again;
-    }
-    throw e;
-  }
-}
 
 function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
   const { producerId, producerEpoch, baseSequence } = q;

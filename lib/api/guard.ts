@@ -9,9 +9,11 @@
  * Requests without Origin and Sec-Fetch-Site (curl, the SDK, the CLI, servers) pass the last two untouched.
  * The Content-Type rule for JSON bodies lives with the body parsing, in app.ts.
  */
+
 import { isIP } from "node:net";
 import type { Hono, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError } from "../errors.js";
 import { edgeKinds, problemOf, problemResponse } from "./problem.js";
 
@@ -25,7 +27,7 @@ export interface GuardOptions {
 }
 
 /** Response headers a browser page may read when CORS lets it read the answer. */
-const EXPOSED = ["strata-next-offset", "strata-high-watermark", "strata-log-start-offset", "retry-after"];
+const EXPOSED = [...Object.values(BOUND_HEADERS), "retry-after"];
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** The options with each origin normalized; a bad host or origin throws a 400-kind error naming the option. */

@@ -1,29 +1,26 @@
 /** Input checks for the group service; each failure names the field at fault. */
+import { isValidName, NAME_RULE } from "../contract.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { ResetTarget, TopicPartition } from "./types.js";
 
-/** Group and member ids become ledger keys and URL path segments: keep them to a safe alphabet. */
-const ID = /^[A-Za-z0-9._-]{1,249}$/;
-/** Kafka's topic name rule. */
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
-
 export function checkGroup(group: unknown): string {
-  if (typeof group !== "string" || !ID.test(group)) {
-    throw new InvalidArgumentError("group", "a group name is 1-249 characters of [A-Za-z0-9._-]");
+  // Group and member ids become ledger keys and URL path segments: the topic-name rule keeps them safe there.
+  if (!isValidName(group)) {
+    throw new InvalidArgumentError("group", `a group name is ${NAME_RULE}`);
   }
   return group;
 }
 
 export function checkMemberId(memberId: unknown, field = "memberId"): string {
-  if (typeof memberId !== "string" || !ID.test(memberId)) {
-    throw new InvalidArgumentError(field, `a ${field} is 1-249 characters of [A-Za-z0-9._-]`);
+  if (!isValidName(memberId)) {
+    throw new InvalidArgumentError(field, `a ${field} is ${NAME_RULE}`);
   }
   return memberId;
 }
 
 export function checkTopic(topic: unknown, field: string): string {
-  if (typeof topic !== "string" || !TOPIC.test(topic)) {
-    throw new InvalidArgumentError(field, "a topic name is 1-249 characters of [A-Za-z0-9._-]");
+  if (!isValidName(topic)) {
+    throw new InvalidArgumentError(field, `a topic name is ${NAME_RULE}`);
   }
   return topic;
 }

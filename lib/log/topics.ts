@@ -7,6 +7,7 @@
  * new head keys, and the old heads refuse writes.
  */
 import { randomUUID } from "node:crypto";
+import { isValidName, MAX_PARTITIONS, NAME_RULE } from "../contract.js";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
@@ -16,18 +17,12 @@ import { headFromAttrs, type PartitionHead, type TopicRecord, topicFromItem } fr
 import { headKey, topicKey } from "./keys.js";
 import type { PartitionState, TopicConfig, TopicDescription } from "./types.js";
 
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-/** Kafka's own bound is far higher; this keeps describe and delete within a sensible number of requests. */
-export const MAX_PARTITIONS = 10_000;
 /** A create that crashed half-way is taken over after this long. */
 const STALE_CREATE_MS = 60_000;
 
 export function validateTopicName(name: unknown, field = "name"): string {
-  if (typeof name !== "string" || !TOPIC_NAME.test(name) || name === "." || name === "..") {
-    throw new InvalidArgumentError(
-      field,
-      `invalid topic name ${JSON.stringify(name)}: 1 to 249 characters of [a-zA-Z0-9._-], not "." or ".."`,
-    );
+  if (!isValidName(name)) {
+    throw new InvalidArgumentError(field, `invalid topic name ${JSON.stringify(name)}: ${NAME_RULE}`);
   }
   return name;
 }

@@ -10,6 +10,7 @@
  *
  * Either pass names the field at fault: `batches[k].batch[b]`, `...records[j].timestamp` and so on.
  */
+import { MAX_RECORDS_PER_BATCH } from "../contract.js";
 import { InvalidArgumentError } from "../errors.js";
 import { crc32c } from "../format/crc32c.js";
 import { FormatError } from "../format/errors.js";
@@ -31,14 +32,6 @@ import { checkRecordFields, type TopicRules } from "./records.js";
  * 16 MiB is 4x the largest body at a compression ratio few real payloads reach.
  */
 export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;
-
-/**
- * The most records one produced batch may hold. A reader may inflate and walk a whole batch to reach one of its
- * records, and maintenance (compaction) decodes batches whole: a bound on the records of a batch bounds what any
- * of them costs. 10,000 is librdkafka's batch.num.messages default, the Strata client's records per batch, and
- * the records one JSON produce (one batch per partition) or one fetch may carry.
- */
-export const MAX_RECORDS_PER_BATCH = 10_000;
 
 /** CRC bytes between two turns of the event loop: tens of microseconds */
 const CRC_CHUNK = 64 * 1024;

@@ -11,7 +11,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Message, Strata, type StrataClientError } from "../../client/src/index.js";
-import { BATCHES_MEDIA_TYPE } from "../../lib/api/app.js";
+import { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
 import { captureLog } from "../support/log-capture.js";
 import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
 

@@ -6,10 +6,9 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { BATCHES_MEDIA_TYPE } from "../../lib/api/app.js";
+import { BATCHES_MEDIA_TYPE, MAX_RECORDS_PER_BATCH } from "../../lib/contract.js";
 import { encodeRecordBatch } from "../../lib/format/record-batch.js";
 import { Compression, type RecordInput } from "../../lib/format/types.js";
-import { MAX_RECORDS_PER_BATCH } from "../../lib/log/validate.js";
 import { breakOneField, expectRejectedUnchanged, fieldName, type Json, type Path } from "../support/broken-field.js";
 import { type Client, client, sendRaw, startTestServer, type TestServer } from "./http-support.js";
 

@@ -104,6 +104,11 @@ describe("the import graph", () => {
     expect(graph.get("lib/errors.ts")?.local).toEqual([]);
   });
 
+  it("keeps lib/contract.ts, the API's shared names and limits, a leaf that the domain, edges and client share", () => {
+    expect(graph.get("lib/contract.ts")?.local).toEqual([]);
+    expect(graph.get("lib/contract.ts")?.packages).toEqual([]);
+  });
+
   it("keeps lib/metrics and lib/util below the rest of the domain", () => {
     const rest = (t: string) => ["lib/log/", "lib/groups/", "lib/maintenance/"].some((d) => t.startsWith(d));
     expect(arrows((f) => f.startsWith("lib/metrics/") || f.startsWith("lib/util/"), rest)).toEqual([]);

@@ -296,6 +296,18 @@ describe.each(ledgerFactories)("GroupCoordinator ($name ledger)", (factory) => {
     expect(JSON.stringify(state!.attrs).length).toBeLessThan(100_000);
   });
 
+  it("refuses '.' and '..' as group, member and topic names, as the HTTP edge does (URLs resolve them as path steps)", async () => {
+    const cases: [Promise<unknown>, string][] = [
+      [groups.join("..", { topics: ["orders"] }), "group"],
+      [groups.join("g", { topics: ["orders"], memberId: "." }), "memberId"],
+      [groups.join("g", { topics: [".."] }), "topics[0]"],
+    ];
+    for (const [p, field] of cases) {
+      const e = await rejected(p);
+      expect([e.code, e.details.field]).toEqual(["INVALID_ARGUMENT", field]);
+    }
+  });
+
   it("rejects malformed requests naming the field", async () => {
     const cases: [Promise<unknown>, string][] = [
       [groups.join("g", { topics: [] }), "topics"],
