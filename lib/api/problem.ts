@@ -123,18 +123,21 @@ export function problemFromError(error: unknown): Problem {
   if (!isStrataError(error)) return problemOf(problemKinds.INTERNAL, "An internal error occurred.");
   const k = problemKinds[error.code] ?? problemKinds.INTERNAL;
   if (k.status >= 500 && k.retriable === false) {
-    return problemOf(k, k.recovery ?? k.title, { ...publicDetails(error), retriable: false });
+    return problemOf(k, k.recovery ?? k.title, { ...publicDetails(error, PLACE_MEMBERS), retriable: false });
   }
   if (k.status >= 500) return problemOf(k, k.detail ?? GENERIC_5XX_DETAIL);
   const detail = k.recovery ? `${error.message}. ${k.recovery}` : error.message;
   return problemOf(k, detail, { ...publicDetails(error), ...(k.action ? { action: k.action } : {}) });
 }
 
+/** What a non-retriable 5xx may say: where the damage is, never the storage's own keys (pk, sk) or paths. */
+const PLACE_MEMBERS = new Set(["topic", "partition", "offset", "nextOffset"]);
+
 /** The error's details as extension members: JSON primitives only, never overriding standard members. */
-function publicDetails(error: StrataError): Record<string, unknown> {
+function publicDetails(error: StrataError, only?: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(error.details)) {
-    if (STANDARD_MEMBERS.has(name)) continue;
+    if (STANDARD_MEMBERS.has(name) || (only && !only.has(name))) continue;
     if (value === null || ["string", "number", "boolean"].includes(typeof value)) out[name] = value;
   }
   return out;
