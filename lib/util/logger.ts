@@ -1,14 +1,15 @@
 /**
- * The logger port and its one implementation: JSON lines (one object a line: time, level, msg, then fields),
- * written to stdout by default. pino's API has the same shape (`logger.info(fields, msg)`, `child(bindings)`), so
- * it can replace jsonLogger without touching a caller. Fields added by `withLogContext` (the Lambda request id)
- * appear on every line written inside it. Callers choose what they log: never credentials or record payloads.
+ * The logger port, implemented by pino: JSON lines (one object a line: level, time, the fields, msg), written
+ * synchronously to stdout by default so a Lambda container frozen after its answer has lost no line. Fields added
+ * by `withLogContext` (the Lambda request id) appear on every line written inside it. Callers choose what they
+ * log: never credentials or record payloads.
  *
  * @example
  * const logger = jsonLogger({ level: "info" });
  * logger.child({ component: "maintenance" }).error({ code: "CORRUPT_DATA" }, "pass failed");
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { pino } from "pino";
 import { InvalidArgumentError } from "../errors.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -24,8 +25,6 @@ export interface Logger {
   child(bindings: LogFields): Logger;
 }
 
-const rank: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Number.POSITIVE_INFINITY };
-
 const context = new AsyncLocalStorage<LogFields>();
 
 /** Runs `f` with `fields` on every line any jsonLogger writes inside it (e.g. `{ awsRequestId }` per invocation). */
@@ -36,39 +35,33 @@ export function withLogContext<T>(fields: LogFields, f: () => T): T {
 export interface JsonLoggerOptions {
   /** lines below it are dropped; default info */
   level?: LogLevel;
-  /** where a line (with its trailing newline) goes; default process.stdout */
+  /** where a line (with its trailing newline) goes; default process.stdout, synchronously */
   write?: (line: string) => void;
   /** the clock for `time`; default Date.now */
   now?: () => number;
 }
 
 export function jsonLogger(options: JsonLoggerOptions = {}, bindings: LogFields = {}): Logger {
-  const min = rank[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => void process.stdout.write(line));
   const now = options.now ?? Date.now;
-  const line = (level: Exclude<LogLevel, "silent">) => (fields: LogFields, msg: string) => {
-    if (rank[level] < min) return;
-    const entry = { time: now(), level, msg, ...context.getStore(), ...bindings, ...serialize(fields) };
-    write(`${JSON.stringify(entry)}\n`);
-  };
-  return {
-    debug: line("debug"),
-    info: line("info"),
-    warn: line("warn"),
-    error: line("error"),
-    child: (more) => jsonLogger(options, { ...bindings, ...more }),
-  };
+  const destination = options.write ? { write: options.write } : pino.destination({ dest: 1, sync: true });
+  return pino(
+    {
+      level: options.level ?? "info",
+      base: bindings,
+      messageKey: "msg",
+      timestamp: () => `,"time":${now()}`,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => context.getStore() ?? {},
+      serializers: { err: errorFields },
+    },
+    destination,
+  );
 }
 
 /** A logger that drops everything (library use, tests that do not look). */
-export const silentLogger: Logger = jsonLogger({ level: "silent" });
+export const silentLogger: Logger = jsonLogger({ level: "silent", write: () => {} });
 
 /** `err` becomes its name, message, code, details and stack (and its cause's), which JSON.stringify would drop. */
-function serialize(fields: LogFields): LogFields {
-  if (!("err" in fields)) return fields;
-  return { ...fields, err: errorFields(fields.err) };
-}
-
 function errorFields(e: unknown, depth = 0): unknown {
   if (!(e instanceof Error)) return e === undefined ? undefined : String(e);
   const { code, details } = e as { code?: unknown; details?: unknown };
