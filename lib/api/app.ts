@@ -20,6 +20,7 @@ import {
   toProducerIdentity,
   trimToBudget,
 } from "./convert.js";
+import { fetchFramesBody } from "./fetch-frames.js";
 import { type GroupService, groupRoutes } from "./groups.js";
 import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Hono {
   installGuard(app, deps.guard);
   const produceSchema = produceBody(limits);
   const fetchManySchema = fetchManyBody(limits);
+  const binaryFetchManySchema = fetchManyBody(limits, limits.maxBinaryFetchBytes);
   const jsonFetchQuery = fetchQuery(limits, limits.maxFetchBytes);
   const binaryFetchQuery = fetchQuery(limits, limits.maxBinaryFetchBytes);
 
@@ -200,12 +202,22 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.post("/v1/fetch", async (c) => {
-    const body = parse(fetchManySchema, await jsonBody(c));
+    const binary = acceptsBatches(c.req.header("accept"));
+    const body = parse(binary ? binaryFetchManySchema : fetchManySchema, await jsonBody(c));
     const requests = body.partitions.map((p, i) => ({
       topic: p.topic,
       partition: p.partition,
       offset: atField(`partitions[${i}]`, () => fetchStart(p.offset, p.timestamp)),
     }));
+    if (binary) {
+      const answers = await log.fetchManyBatches(requests, {
+        maxBytes: body.maxBytes ?? limits.maxBinaryFetchBytes,
+        maxWaitMs: body.maxWaitMs,
+        maxRecordsPerPartition: body.maxRecords,
+      });
+      const frames = fetchFramesBody(answers, logServerFault);
+      return c.body(frames as Uint8Array<ArrayBuffer>, 200, { "content-type": BATCHES_MEDIA_TYPE });
+    }
     const results = await log.fetchMany(requests, {
       maxBytes: body.maxBytes ?? limits.maxFetchBytes,
       maxWaitMs: body.maxWaitMs,

@@ -18,6 +18,7 @@ import { mapLimit } from "../util/map-limit.js";
 import { normalizeOverrides } from "./config.js";
 import type { TopicRecord } from "./entries.js";
 import { Reader, type ReadLimits, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
+import { type BatchesAnswer, readBatchesOfMany } from "./fetch-batches.js";
 import { incomingObjectKey, producerClaimKey, producerStateKey, transactionalIdKey } from "./keys.js";
 import { partitionForKey } from "./partitioner.js";
 import { MAX_EPOCH, MAX_SEQUENCE, retiredProducerStateOp } from "./producers.js";
@@ -681,6 +682,31 @@ export class Log implements LogService {
     this.waiter.stop();
     await this.deps.ledger.close?.();
     await this.deps.store.close?.();
+  }
+
+  /** fetchMany answered as stored batches, no record decoded (the binary POST /v1/fetch): see fetch-batches.ts. */
+  async fetchManyBatches(
+    requests: { topic: string; partition: number; offset: FetchStart }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+  ): Promise<BatchesAnswer[]> {
+    if (!Array.isArray(requests) || requests.length === 0) {
+      throw new InvalidArgumentError("partitions", "at least one partition is required");
+    }
+    refuseRepeats(requests);
+    return readBatchesOfMany({
+      requests,
+      limits: this.limits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes }),
+      deadline: this.clock.now() + this.waitMs(options.maxWaitMs),
+      now: () => this.clock.now(),
+      stopped: () => this.waiter.isStopped,
+      resolve: (r, i) => this.topics.partition(r.topic, r.partition, `partitions[${i}].partition`),
+      read: (topic, partition, start, limits) => this.reader.read(topic, partition, start, limits),
+      wait: (resolved, starts, ms) => this.waitForCommit(resolved, starts, ms),
+      counted: (records, bytes) => {
+        this.metrics.count("FetchRecords", records);
+        this.metrics.count("FetchBytes", bytes, "Bytes");
+      },
+    });
   }
 }
 
