@@ -14,7 +14,7 @@ export function fetchFramesBody(
     if ("error" in a) {
       const problem = problemFromError(a.error);
       onError(problem.status, a.error);
-      const none = { nextOffset: -1, highWatermark: -1, logStartOffset: -1, batches: [] };
+      const none = { offset: -1, nextOffset: -1, highWatermark: -1, logStartOffset: -1, batches: [] };
       return { topic: a.topic, partition: a.partition, ...none, problem: JSON.stringify(problem) };
     }
     return a;

@@ -4,7 +4,7 @@
  * client bundle. Big-endian, as Kafka is:
  *
  *   answer := count:u32 frame{count}
- *   frame  := topicLength:u16 topic:utf8 partition:u32 nextOffset:i64 highWatermark:i64 logStartOffset:i64
+ *   frame  := topicLength:u16 topic:utf8 partition:u32 offset:i64 nextOffset:i64 highWatermark:i64 logStartOffset:i64
  *             problemLength:u32 problem:utf8 batchesLength:u32 batches
  *
  * A partition that failed has a problem (RFC 9457 JSON text, as in the JSON answer), offsets of -1 and no batches.
@@ -14,7 +14,12 @@ import { FormatError } from "./errors.js";
 export interface FetchFrame {
   topic: string;
   partition: number;
-  /** -1 in a failed partition's frame */
+  /**
+   * where the read started (the offset asked, or what earliest, latest or a timestamp resolved to): the batches may
+   * begin below it, and below logStartOffset; those records are not part of the answer. -1 in a failed partition's frame
+   */
+  offset: number;
+  /** -1 in a failed partition's frame, as are the bounds below */
   nextOffset: number;
   highWatermark: number;
   logStartOffset: number;
@@ -27,7 +32,7 @@ export interface FetchFrame {
 /** What encodeFetchFrames takes: batches may stay in pieces, they are copied once, into the answer. */
 export type FetchFrameInput = Omit<FetchFrame, "batches"> & { batches: Uint8Array[] };
 
-const FIXED = 2 + 4 + 8 * 3 + 4 + 4;
+const FIXED = 2 + 4 + 8 * 4 + 4 + 4;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -50,10 +55,11 @@ export function encodeFetchFrames(frames: FetchFrameInput[]): Uint8Array {
     out.set(name, at + 2);
     at += 2 + name.length;
     view.setUint32(at, f.partition);
-    setI64(view, at + 4, f.nextOffset);
-    setI64(view, at + 12, f.highWatermark);
-    setI64(view, at + 20, f.logStartOffset);
-    at += 28;
+    setI64(view, at + 4, f.offset);
+    setI64(view, at + 12, f.nextOffset);
+    setI64(view, at + 20, f.highWatermark);
+    setI64(view, at + 28, f.logStartOffset);
+    at += 36;
     const problem = problems[i];
     view.setUint32(at, problem?.length ?? 0);
     if (problem) out.set(problem, at + 4);
@@ -86,11 +92,12 @@ export function decodeFetchFrames(bytes: Uint8Array): FetchFrame[] {
     const topic = text(bytes.subarray(at + 2, at + 2 + nameLength), `frame ${i}'s topic`);
     at += 2 + nameLength;
     const partition = view.getUint32(at);
-    const nextOffset = getI64(view, at + 4);
-    const highWatermark = getI64(view, at + 12);
-    const logStartOffset = getI64(view, at + 20);
-    const problemLength = view.getUint32(at + 28);
-    at += 32;
+    const offset = getI64(view, at + 4);
+    const nextOffset = getI64(view, at + 12);
+    const highWatermark = getI64(view, at + 20);
+    const logStartOffset = getI64(view, at + 28);
+    const problemLength = view.getUint32(at + 36);
+    at += 40;
     need(at, problemLength + 4, `frame ${i}'s problem`);
     const problem =
       problemLength > 0 ? text(bytes.subarray(at, at + problemLength), `frame ${i}'s problem`) : undefined;
@@ -101,6 +108,7 @@ export function decodeFetchFrames(bytes: Uint8Array): FetchFrame[] {
     const frame: FetchFrame = {
       topic,
       partition,
+      offset,
       nextOffset,
       highWatermark,
       logStartOffset,

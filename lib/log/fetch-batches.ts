@@ -13,6 +13,8 @@ import type { FetchStart } from "./types.js";
 export interface BatchesOfPartition {
   topic: string;
   partition: number;
+  /** where the read started (earliest, latest and timestamps resolved): the first batch may begin below it */
+  offset: number;
   /** the partition's batches, in offset order (send them back to back) */
   batches: Uint8Array[];
   nextOffset: number;
@@ -83,6 +85,7 @@ export async function readBatchesOfMany(ctx: BatchesContext): Promise<BatchesAns
         answers.push({
           topic: r.topic,
           partition: r.partition,
+          offset: read.offset,
           batches,
           nextOffset,
           highWatermark: read.head.next,

@@ -59,10 +59,11 @@ describe("POST /v1/fetch in the binary media type", () => {
         { topic, partition: 2, offset: 0 },
       ],
     });
-    expect(frames.map((f) => [f.topic, f.partition, f.nextOffset, f.highWatermark, f.logStartOffset])).toEqual([
-      [topic, 0, 3, 3, 0],
-      [topic, 1, 1, 1, 0],
-      [topic, 2, 0, 0, 0],
+    const bounds = frames.map((f) => [f.topic, f.partition, f.offset, f.nextOffset, f.highWatermark, f.logStartOffset]);
+    expect(bounds).toEqual([
+      [topic, 0, 1, 3, 3, 0],
+      [topic, 1, 0, 1, 1, 0],
+      [topic, 2, 0, 0, 0, 0],
     ]);
     // whole batches, as stored: one record per batch here, so exactly the records from the offset asked
     expect(frames[0]!.records).toEqual([
@@ -84,7 +85,7 @@ describe("POST /v1/fetch in the binary media type", () => {
       ],
     });
     expect(JSON.parse(frames[0]!.problem!)).toMatchObject({ status: 404, type: "urn:strata:problem:topic-not-found" });
-    expect(frames[0]).toMatchObject({ nextOffset: -1, highWatermark: -1, logStartOffset: -1, records: [] });
+    expect(frames[0]).toMatchObject({ offset: -1, nextOffset: -1, highWatermark: -1, logStartOffset: -1, records: [] });
     expect(frames[1]!.records).toEqual([{ offset: 0, value: "x" }]);
     expect(JSON.parse(frames[2]!.problem!)).toMatchObject({ status: 404 });
   });

@@ -10,6 +10,7 @@ describe("fetch frames", () => {
     {
       topic: "orders",
       partition: 3,
+      offset: 2 ** 40 - 9,
       nextOffset: 2 ** 40,
       highWatermark: 2 ** 40 + 5,
       logStartOffset: 7,
@@ -18,13 +19,14 @@ describe("fetch frames", () => {
     {
       topic: "été",
       partition: 0,
+      offset: -1,
       nextOffset: -1,
       highWatermark: -1,
       logStartOffset: -1,
       problem: '{"status":404}',
       batches: [],
     },
-    { topic: "empty", partition: 1, nextOffset: 0, highWatermark: 0, logStartOffset: 0, batches: [] },
+    { topic: "empty", partition: 1, offset: 0, nextOffset: 0, highWatermark: 0, logStartOffset: 0, batches: [] },
   ];
 
   it("round-trip each partition's bounds, problem and batches (joined) in order", () => {
