@@ -4,6 +4,7 @@
  * the long poll; the byte budget of a binary fetch.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Message, Strata } from "../../client/src/index.js";
 import { BATCHES_MEDIA_TYPE } from "../../lib/api/app.js";
 import { decodeFetchFrames } from "../../lib/format/fetch-frames.js";
 import { decodeRecordBatch, splitBatches } from "../../lib/format/record-batch.js";
@@ -135,5 +136,38 @@ describe("POST /v1/fetch in the binary media type", () => {
     expect(res.status).toBe(400);
     expect(res.contentType).toContain("application/problem+json");
     expect(res.body.field).toBe("partitions");
+  });
+});
+
+describe("the SDK consumer", () => {
+  it("reads through the binary POST /v1/fetch, with keys, values and headers byte for byte", async () => {
+    const topic = await topicWith(1, {});
+    const accepts: (string | null)[] = [];
+    const strata = new Strata({
+      url: server.url,
+      fetch: (input, init) => {
+        if (String(input).endsWith("/v1/fetch")) accepts.push(new Headers(init?.headers).get("accept"));
+        return fetch(input, init);
+      },
+    });
+    const producer = strata.producer({ lingerMs: 0 });
+    const value = new Uint8Array([0xff, 0x00, 0xfe]);
+    await producer.send(topic, [
+      { key: "k", value, headers: { h: "v" }, partition: 0 },
+      { value: null, partition: 0 },
+    ]);
+    await producer.close();
+    const seen: Message[] = [];
+    const consumer = strata.consumer({ maxWaitMs: 100 });
+    consumer.assign([{ topic, partition: 0, offset: 0 }]);
+    await consumer.run({ eachMessage: ({ message }) => void seen.push(message) });
+    for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await consumer.close();
+    expect(seen.map((m) => [m.offset, m.key?.toString() ?? null, m.value && [...m.value], m.headers])).toEqual([
+      [0, "k", [0xff, 0x00, 0xfe], [{ name: "h", value: Buffer.from("v") }]],
+      [1, null, null, []],
+    ]);
+    expect(accepts.length).toBeGreaterThan(0);
+    expect(accepts.every((a) => a === BATCHES_MEDIA_TYPE)).toBe(true);
   });
 });
