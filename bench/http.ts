@@ -1,44 +1,25 @@
 /**
  * [http] figures: produce and fetch over real HTTP to the local server (JSON and the binary batch media type),
- * with p50/p99 latency, each as a ratio to the same work done in process in the same run.
+ * with p50/p99 latency, each as a ratio to the same work done in process in the same run; and item 10 of the
+ * [shape] issue: one client reading one partition sequentially, 1 KiB records, 1000 a request, fetch against
+ * produce, the SDK producer's binary path against JSON produce, and Strata against Redis Streams.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decodeFetchFrames } from "../lib/format/fetch-frames.js";
 import { encodeRecordBatch } from "../lib/format/record-batch.js";
 import { startServer } from "../lib/server/server.js";
 import { createStrata } from "../lib/strata.js";
-import { now, percentile, recordValue, round } from "./support.js";
+import { benchRedis } from "./redis.js";
+import { producerRequests } from "./sdk.js";
+import { type Figures, recordValue, round, timed } from "./support.js";
 
 const MEDIA = "application/vnd.strata.batches.v1";
 const PER_REQUEST = 1000;
 
-interface Figures {
-  recordsPerSec: number;
-  mbPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-async function timed(n: number, op: () => Promise<number>): Promise<Figures> {
-  const latencies: number[] = [];
-  let records = 0;
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    const s = now();
-    records += await op();
-    latencies.push(now() - s);
-  }
-  const secs = (now() - t0) / 1000;
-  return {
-    recordsPerSec: round(records / secs, 0),
-    mbPerSec: round((records * 1024) / (1024 * 1024) / secs),
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-  };
-}
-
 const ratio = (a: Figures, b: Figures) => round(a.mbPerSec / b.mbPerSec);
+const perSec = (a: Figures, b: Figures | undefined) => (b ? round(a.recordsPerSec / b.recordsPerSec) : null);
 
 export async function benchHttp(quick: boolean) {
   const requests = quick ? 5 : 25;
@@ -113,9 +94,35 @@ export async function benchHttp(quick: boolean) {
       next = Number(res.headers.get("strata-next-offset"));
       return next - from;
     });
+    next = 0;
+    // Several partitions' frames in one body (the SDK consumer's read), here one partition, as the others.
+    const fetchFrames = await timed(requests, async () => {
+      const res = await fetch(`${url}/v1/fetch`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: MEDIA },
+        body: JSON.stringify({ partitions: [{ topic: "http", partition: 0, offset: next }], maxRecords: PER_REQUEST }),
+      });
+      const [frame] = decodeFetchFrames(new Uint8Array(await res.arrayBuffer()));
+      const from = next;
+      next = frame!.nextOffset;
+      return next - from;
+    });
+    const sdkProduce = await producerRequests(url, "http", requests, values);
+    const redis = await benchRedis(requests, values);
+    const peer = "skipped" in redis ? undefined : redis;
     return {
       inProcess: { produceJson: inProduceJson, produceBinary: inProduceBinary, fetch: inFetch },
-      http: { produceJson, produceBinary, fetchJson, fetchBinary },
+      http: { produceJson, produceBinary, fetchJson, fetchBinary, fetchFrames, sdkProduce },
+      redis,
+      fetchAsFastAsProduce: {
+        fetchJsonToProduceJson: perSec(fetchJson, produceJson),
+        fetchBinaryToFetchJson: perSec(fetchBinary, fetchJson),
+        fetchFramesToFetchJson: perSec(fetchFrames, fetchJson),
+        sdkProduceToProduceJson: perSec(sdkProduce, produceJson),
+        produceJsonToRedis: perSec(produceJson, peer?.produce),
+        fetchJsonToRedis: perSec(fetchJson, peer?.fetch),
+        fetchBinaryToRedis: perSec(fetchBinary, peer?.fetch),
+      },
       ratiosToInProcess: {
         produceJson: ratio(produceJson, inProduceJson),
         produceBinary: ratio(produceBinary, inProduceBinary),

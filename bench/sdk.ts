@@ -2,6 +2,8 @@
  * SDK figures through a real local server (embedded backend in a temp dir, loopback HTTP):
  * - producer throughput: records/s of Producer.send with linger (many sends in flight, the binary media type, one
  *   request per partition batch), beside the baseline of one record per request (each send awaited, lingerMs 0);
+ * - producerRequests (called by http.ts): the binary path as [http] measures JSON produce, one request of
+ *   `values.length` records at a time, encoding included;
  * - end-to-end latency: a record produced (send resolves) until a running group-less consumer's handler sees it,
  *   p50 and p99, one record at a time so each sample is one produce plus one long-poll wake-up.
  */
@@ -10,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Strata } from "../client/src/index.js";
 import { startServer } from "../lib/server/server.js";
+import { timed } from "./support.js";
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
@@ -71,6 +74,30 @@ async function endToEnd(strata: Strata, topic: string, samples: number) {
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * `requests` sequential requests of values.length records each to `topic` partition 0 through the SDK producer
+ * (idempotent, no compression, one batch a request: flush sends at once), encoding included.
+ */
+export async function producerRequests(url: string, topic: string, requests: number, values: Uint8Array[]) {
+  const producer = new Strata({ url }).producer({ lingerMs: 60_000, batchSize: 4 * 1024 * 1024, compression: "none" });
+  try {
+    // the producer id and a kept-alive connection, outside the timing
+    const warm = producer.send(topic, { value: "warm-up", partition: 0 });
+    await producer.flush();
+    await warm;
+    return await timed(requests, async () => {
+      const sent = producer.send(
+        topic,
+        values.map((value) => ({ value, partition: 0 })),
+      );
+      await producer.flush();
+      return (await sent).length;
+    });
+  } finally {
+    await producer.close();
+  }
+}
 
 export async function benchSdk(quick: boolean): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(join(tmpdir(), "strata-bench-sdk-"));

@@ -22,6 +22,32 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
+export interface Figures {
+  recordsPerSec: number;
+  mbPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs `op` n times in sequence (each returns how many 1 KiB records it moved): throughput and latency. */
+export async function timed(n: number, op: () => Promise<number>): Promise<Figures> {
+  const latencies: number[] = [];
+  let records = 0;
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const s = now();
+    records += await op();
+    latencies.push(now() - s);
+  }
+  const secs = (now() - t0) / 1000;
+  return {
+    recordsPerSec: round(records / secs, 0),
+    mbPerSec: round((records * 1024) / (1024 * 1024) / secs),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+  };
+}
+
 /** 1 KiB values that compress about as well as JSON events do (neither random nor constant). */
 export function recordValue(i: number): Uint8Array {
   const text = JSON.stringify({ id: i, customer: `customer-${i % 997}`, items: [i % 13, i % 7], note: "x".repeat(40) });

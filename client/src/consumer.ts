@@ -17,15 +17,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
-import {
-  ClosedError,
-  errorFromProblem,
-  InvalidInputError,
-  MemberFencedError,
-  type Problem,
-  StrataClientError,
-} from "./errors.js";
-import { type HttpClient, seg } from "./http.js";
+import { ClosedError, InvalidInputError, MemberFencedError, NetworkError, StrataClientError } from "./errors.js";
+import { type FetchedPartition, readFetchAnswer } from "./fetched.js";
+import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import type { Message } from "./records.js";
 import { backoffMs, sleep, withRetries } from "./retry.js";
 
@@ -118,20 +112,6 @@ interface PartitionState extends TopicPartition {
   /** retriable errors of this partition in a row, and when it may be fetched again (Date.now() ms) */
   failures: number;
   retryAt: number;
-}
-
-interface FetchedPartition {
-  topic: string;
-  partition: number;
-  records?: { offset: number; timestamp: number; key: string | null; value: string | null; headers?: WireHeader[] }[];
-  nextOffset?: number;
-  highWatermark?: number;
-  error?: Problem & { status: number };
-}
-
-interface WireHeader {
-  name: string;
-  value: string | null;
 }
 
 interface JoinAnswer {
@@ -417,18 +397,26 @@ export class Consumer {
     const maxWaitMs = this.options.maxWaitMs ?? 5000;
     this.fetchAbort = new AbortController();
     try {
-      const r = await this.http.json<{ partitions: FetchedPartition[] }>("POST", "/v1/fetch", {
+      const response = await this.http.request("POST", "/v1/fetch", {
         json: {
           partitions,
           maxWaitMs,
           maxBytes: this.options.maxBytes,
           maxRecords: this.options.maxRecordsPerPartition,
-          encoding: "base64",
         },
+        accept: BATCHES_MEDIA_TYPE,
         extraTimeoutMs: maxWaitMs,
         signal: this.fetchAbort.signal,
       });
-      return r.partitions;
+      let body: Uint8Array;
+      try {
+        body = new Uint8Array(await response.arrayBuffer());
+      } catch (cause) {
+        if (this.fetchAbort.signal.aborted)
+          throw new StrataClientError("aborted", "POST /v1/fetch: aborted", { cause });
+        throw new NetworkError("POST /v1/fetch: the answer was cut", cause);
+      }
+      return readFetchAnswer(body);
     } finally {
       this.fetchAbort = undefined;
     }
@@ -452,10 +440,10 @@ export class Consumer {
    */
   private async deliver(st: PartitionState, epoch: number, r: FetchedPartition, run: RunOptions): Promise<unknown> {
     const current = () => !this.stopping && this.owned.get(key(st)) === st && st.epoch === epoch && !st.paused;
-    if (r.error) return this.partitionFailed(st, errorFromProblem(r.error.status, r.error), current);
+    if (r.error) return this.partitionFailed(st, r.error, current);
     st.failures = 0;
     st.retryAt = 0;
-    const messages = (r.records ?? []).map(toMessage);
+    const { messages } = r;
     if (run.eachMessage) {
       for (const message of messages) {
         const done = await this.lock.run(async () => {
@@ -694,16 +682,3 @@ export class Consumer {
 
 /** The coordinator renews a lease only every third of a session, so a member keeps ownership for 2/3 of it. */
 export const ownershipWindowMs = (sessionTimeoutMs: number): number => Math.floor((sessionTimeoutMs * 2) / 3);
-
-const b64 = (s: string | null | undefined): Buffer | null =>
-  s === null || s === undefined ? null : Buffer.from(s, "base64");
-
-function toMessage(r: NonNullable<FetchedPartition["records"]>[number]): Message {
-  return {
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: b64(r.key),
-    value: b64(r.value),
-    headers: (r.headers ?? []).map((h) => ({ name: h.name, value: b64(h.value) })),
-  };
-}

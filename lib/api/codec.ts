@@ -4,7 +4,6 @@
  * `base64`, so nothing is ever silently mangled in either direction.
  */
 import { InvalidArgumentError } from "../errors.js";
-import type { RecordHeader } from "../format/types.js";
 import type { FetchedRecord } from "../log/types.js";
 import type { Encoding } from "./schemas.js";
 
@@ -68,9 +67,6 @@ function encodeBytes(bytes: Uint8Array, enc: Encoding, field: string, base64Fiel
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
-const encodeNullable = (b: Uint8Array | null, enc: Encoding, field: string, base64Fields: string[]) =>
-  b === null ? null : encodeBytes(b, enc, field, base64Fields);
-
 export interface RecordJson {
   offset: number;
   timestamp: number;
@@ -81,18 +77,28 @@ export interface RecordJson {
   base64?: string[];
 }
 
-export function recordToJson(record: FetchedRecord, enc: Encoding): RecordJson {
+/**
+ * A record's RecordJson as JSON text, built directly (no object in between, no generic stringify): a JSON fetch
+ * answer is mostly these, built once each, measured for the response budget and written as they are.
+ */
+export function recordToJsonText(record: FetchedRecord, enc: Encoding): string {
   const base64: string[] = [];
-  const json: RecordJson = {
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: encodeNullable(record.key, enc, "key", base64),
-    value: encodeNullable(record.value, enc, "value", base64),
-    headers: record.headers.map((h: RecordHeader, i) => ({
-      name: h.name,
-      value: encodeNullable(h.value, enc, `headers[${i}]`, base64),
-    })),
-  };
-  if (base64.length > 0) json.base64 = base64;
-  return json;
+  const key = quoted(record.key, enc, "key", base64);
+  const value = quoted(record.value, enc, "value", base64);
+  let headers = "";
+  for (let i = 0; i < record.headers.length; i++) {
+    const h = record.headers[i]!;
+    const v = quoted(h.value, enc, `headers[${i}]`, base64);
+    headers += `${i > 0 ? "," : ""}{"name":${JSON.stringify(h.name)},"value":${v}}`;
+  }
+  const tail = base64.length > 0 ? `,"base64":${JSON.stringify(base64)}` : "";
+  return `{"offset":${record.offset},"timestamp":${record.timestamp},"key":${key},"value":${value},"headers":[${headers}]${tail}}`;
+}
+
+/** A JSON string of the bytes; base64 text needs no escaping, UTF-8 text goes through JSON.stringify. */
+function quoted(b: Uint8Array | null, enc: Encoding, field: string, base64Fields: string[]): string {
+  if (b === null) return "null";
+  const before = base64Fields.length;
+  const text = encodeBytes(b, enc, field, base64Fields);
+  return enc === "base64" || base64Fields.length > before ? `"${text}"` : JSON.stringify(text);
 }

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import type { FetchResult, FetchStart, ProduceRecord, ProduceResult, ProducerIdentity } from "../log/types.js";
-import { decodeHeaderName, decodeNullable, type RecordJson, recordToJson } from "./codec.js";
+import { decodeHeaderName, decodeNullable, type RecordJson, recordToJsonText } from "./codec.js";
 import { problemFromError } from "./problem.js";
 import type { Encoding, ProduceBody } from "./schemas.js";
 
@@ -88,33 +88,58 @@ export function fetchStart(offset: number | "earliest" | "latest" | undefined, t
   return offset;
 }
 
-export interface FetchJson {
-  records: RecordJson[];
+export interface FetchJson<R extends { offset: number } = RecordJson> {
+  records: R[];
   nextOffset: number;
   highWatermark: number;
   logStartOffset: number;
 }
 
-export const fetchResultToJson = (r: FetchResult, enc: Encoding): FetchJson => ({
-  records: r.records.map((rec) => recordToJson(rec, enc)),
+/** A record's JSON text, built once: its size decides trimming, and it goes into the answer as it is. */
+export interface RecordText {
+  offset: number;
+  text: string;
+  bytes: number;
+}
+
+export const fetchResultToText = (r: FetchResult, enc: Encoding): FetchJson<RecordText> => ({
+  records: r.records.map((rec) => {
+    const text = recordToJsonText(rec, enc);
+    return { offset: rec.offset, text, bytes: Buffer.byteLength(text) };
+  }),
   nextOffset: r.nextOffset,
   highWatermark: r.highWatermark,
   logStartOffset: r.logStartOffset,
 });
+
+/** The JSON text of one partition's answer (fetchResultToText, trimmed), with its topic and partition if given. */
+export function fetchAnswerText(a: FetchJson<RecordText> & { topic?: string; partition?: number }): string {
+  const where = a.topic === undefined ? "" : `"topic":${JSON.stringify(a.topic)},"partition":${a.partition},`;
+  let records = "";
+  for (let i = 0; i < a.records.length; i++) records += i > 0 ? `,${a.records[i]!.text}` : a.records[i]!.text;
+  return `{${where}"records":[${records}],"nextOffset":${a.nextOffset},"highWatermark":${a.highWatermark},"logStartOffset":${a.logStartOffset}}`;
+}
+
+const jsonBytes = (r: unknown) => Buffer.byteLength(JSON.stringify(r));
+const textBytes = (r: { offset: number }) => ("bytes" in r && typeof r.bytes === "number" ? r.bytes : jsonBytes(r));
 
 /**
  * Keep encoded answers under the response budget (Lambda's 6 MB): walk the records in answer order and
  * drop everything from the first record that would cross it, moving each trimmed partition's nextOffset
  * back to its first dropped record. The first record is always kept, so a consumer always progresses.
  */
-export function trimToBudget(results: FetchJson[], budget: number, envelopeBytes = 1024): void {
+export function trimToBudget<R extends { offset: number }>(
+  results: FetchJson<R>[],
+  budget: number,
+  envelopeBytes = 1024,
+): void {
   let used = envelopeBytes; // everything but the records: topic names, bounds, error entries
   let full = false;
   let kept = 0;
   for (const r of results) {
     let cut = r.records.length;
     for (let i = 0; i < r.records.length; i++) {
-      const size = full ? 0 : Buffer.byteLength(JSON.stringify(r.records[i])) + 1;
+      const size = full ? 0 : textBytes(r.records[i]!) + 1;
       if (full || (used + size > budget && kept > 0)) {
         full = true;
         cut = i;

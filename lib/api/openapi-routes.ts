@@ -20,7 +20,15 @@ export interface Operation {
   /** `binary`: the body may also be RecordBatch v2 bytes; `required` defaults to true */
   body?: { schema: SchemaName; required?: boolean; binary?: boolean };
   /** the success answer: `binary` adds the batches media type and the bound headers; `anyJson`: any JSON */
-  ok: { status: number; description: string; schema?: SchemaName; binary?: boolean; anyJson?: boolean };
+  ok: {
+    status: number;
+    description: string;
+    schema?: SchemaName;
+    binary?: boolean;
+    /** the answer may also be fetch frames (docs/FORMAT.md), asked for with Accept */
+    frames?: boolean;
+    anyJson?: boolean;
+  };
   problems: number[];
 }
 
@@ -181,12 +189,17 @@ export function routes(limits: Limits): Operation[] {
       operationId: "fetchMany",
       description:
         "Many partitions, one shared wait: answers as soon as any partition has records. Each topic and " +
-        "partition at most once: a repeat is a 400 naming partitions[i], the second mention.",
+        "partition at most once: a repeat is a 400 naming partitions[i], the second mention. " +
+        `With Accept: ${BATCHES_MEDIA_TYPE} the answer is fetch frames (docs/FORMAT.md): per partition, in ` +
+        "request order, a binary header (topic, partition, offset, nextOffset, highWatermark, logStartOffset; -1 " +
+        "and a problem document when the partition failed) and its RecordBatch v2 batches as stored, with real " +
+        `base offsets; maxBytes is then at most ${limits.maxBinaryFetchBytes} and encoding is ignored.`,
       body: { schema: "FetchMany" },
       ok: {
         status: 200,
         description: "one entry per requested partition, in request order",
         schema: "FetchManyResult",
+        frames: true,
       },
       problems: [400, 413, 415, 429, 503],
     },

@@ -127,6 +127,10 @@ function operation(op: Operation, limits: Limits) {
   if (op.ok.schema) {
     const content: Record<string, unknown> = { "application/json": { schema: schemaOf(op.ok.schema) } };
     if (op.ok.binary) content[BATCHES_MEDIA_TYPE] = { schema: { type: "string" } };
+    if (op.ok.frames)
+      content[BATCHES_MEDIA_TYPE] = {
+        schema: { type: "string", description: "fetch frames: per partition a binary header, then its batches" },
+      };
     ok.content = content;
   } else if (op.ok.anyJson) ok.content = json({});
   out.responses = { [String(op.ok.status)]: ok, ...problems(...op.problems) };

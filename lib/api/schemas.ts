@@ -113,7 +113,7 @@ export const fetchQuery = (limits: Limits, maxBytes: number) =>
     encoding: encoding.default("utf8"),
   });
 
-export const fetchManyBody = (limits: Limits) =>
+export const fetchManyBody = (limits: Limits, maxBytes = limits.maxFetchBytes) =>
   z.strictObject({
     partitions: z
       .array(
@@ -130,7 +130,7 @@ export const fetchManyBody = (limits: Limits) =>
       .min(1)
       .max(limits.maxFetchPartitions),
     maxWaitMs: z.number().int().min(0).max(limits.maxWaitMs).optional(),
-    maxBytes: z.number().int().min(1).max(limits.maxFetchBytes).optional(),
+    maxBytes: z.number().int().min(1).max(maxBytes).optional(),
     maxRecords: z.number().int().min(1).max(limits.maxFetchRecords).optional().describe("per partition"),
     encoding: encoding.default("utf8"),
   });

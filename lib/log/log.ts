@@ -18,7 +18,16 @@ import type { LogContext, LogSettings } from "./context.js";
 import { Reader } from "./fetch.js";
 import { produceBatches } from "./ingest.js";
 import { produceRecords } from "./produce.js";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, fetchBatches, fetchMany, fetchOne, MAX_WAIT_MS } from "./read.js";
+import {
+  type BatchesAnswer,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_RECORDS,
+  fetchBatches,
+  fetchMany,
+  fetchManyBatches,
+  fetchOne,
+  MAX_WAIT_MS,
+} from "./read.js";
 import { PRODUCER_EXPIRATION_MS, registerProducer } from "./registration.js";
 import { Sequencer, type SequencerOptions } from "./sequencer.js";
 import type { FetchBatchesResult, LogService, PartitionBatches, TopicMetadata, TopicUpdate } from "./service.js";
@@ -190,6 +199,14 @@ export class Log implements LogService {
     this.waiter.stop();
     await this.deps.ledger.close?.();
     await this.deps.store.close?.();
+  }
+
+  /** fetchMany answered as stored batches, no record decoded (the binary POST /v1/fetch). */
+  fetchManyBatches(
+    requests: { topic: string; partition: number; offset: FetchStart }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+  ): Promise<BatchesAnswer[]> {
+    return fetchManyBatches(this.ctx, requests, options);
   }
 }
 

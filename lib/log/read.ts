@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { LogContext } from "./context.js";
-import { offsetAfter, type ReadLimits, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
+import { offsetAfter, type ReadLimits, type ReadResult, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
 import type { FetchBatchesResult } from "./service.js";
 import type { FetchOptions, FetchResult, FetchStart } from "./types.js";
 import { waitForCommit } from "./waiting.js";
@@ -43,12 +43,24 @@ export function waitMs(ms: number | undefined): number {
   return wait;
 }
 
-/** Many partitions, one shared wait and one shared byte budget: answers as soon as any partition has records. */
-export async function fetchMany(
+/** One partition's part of a many-partition answer: what it answers, and how much of the shared budget it used. */
+interface Taken<A> {
+  answer: A;
+  bytes: number;
+  records: number;
+}
+
+/**
+ * Many partitions, one shared wait and one shared byte budget, as Kafka's Fetch does: each partition is read from
+ * its start and `take` makes its answer from the read and what is left of the budget; the answer is sent as soon
+ * as any partition has something (or an error), else the loop waits for a commit and reads again.
+ */
+async function pollMany<A extends { nextOffset: number }>(
   ctx: LogContext,
   requests: FetchRequest[],
   options: FetchManyOptions,
-): Promise<PartitionFetch[]> {
+  take: (read: ReadResult, budget: number, limits: ReadLimits) => Taken<A>,
+): Promise<({ topic: string; partition: number } & (A | { error: StrataError }))[]> {
   if (!Array.isArray(requests) || requests.length === 0) {
     throw new InvalidArgumentError("partitions", "at least one partition is required");
   }
@@ -65,13 +77,14 @@ export async function fetchMany(
   );
   const starts: FetchStart[] = requests.map((r) => r.offset);
   for (;;) {
-    // One shared byte budget across partitions, as Kafka's Fetch does.
     let budget = limits.maxBytes;
-    const results: PartitionFetch[] = [];
+    let ready = false;
+    const results: ({ topic: string; partition: number } & (A | { error: StrataError }))[] = [];
     for (const [i, r] of resolved.entries()) {
       if (r.topicRecord instanceof Error) {
         if (options.throwErrors) throw r.topicRecord;
         results.push({ topic: r.topic, partition: r.partition, error: r.topicRecord });
+        ready = true;
         continue;
       }
       try {
@@ -79,30 +92,95 @@ export async function fetchMany(
           maxRecords: limits.maxRecords,
           maxBytes: Math.max(1, budget),
         });
-        const out = toRecords(read.batches, read.offset, read.head.logStart, limits.maxRecords, Math.max(1, budget));
-        budget -= out.bytes;
-        ctx.metrics.count("FetchRecords", out.records.length);
-        ctx.metrics.count("FetchBytes", out.bytes, "Bytes");
         // Once resolved, "earliest"/"latest"/time become a plain offset so waiting does not move the start.
         starts[i] = read.offset;
-        results.push({
-          topic: r.topic,
-          partition: r.partition,
-          records: out.records,
-          nextOffset: out.nextOffset,
-          highWatermark: read.head.next,
-          logStartOffset: read.head.logStart,
-        });
+        const taken = take(read, budget, limits);
+        budget -= taken.bytes;
+        ctx.metrics.count("FetchRecords", taken.records);
+        ctx.metrics.count("FetchBytes", taken.bytes, "Bytes");
+        if (taken.records > 0) ready = true;
+        results.push({ topic: r.topic, partition: r.partition, ...taken.answer });
       } catch (e) {
         if (options.throwErrors || !(e instanceof StrataError)) throw e;
         results.push({ topic: r.topic, partition: r.partition, error: e });
+        ready = true;
       }
     }
-    const ready = results.some((r) => "error" in r || r.records.length > 0);
     const remaining = deadline - ctx.clock.now();
     if (ready || remaining <= 0 || ctx.waiter.isStopped) return results;
     await waitForCommit(ctx, resolved, starts as number[], remaining);
   }
+}
+
+/** Many partitions' records (the JSON answers); each partition gets at least one record when it has one. */
+export function fetchMany(
+  ctx: LogContext,
+  requests: FetchRequest[],
+  options: FetchManyOptions,
+): Promise<PartitionFetch[]> {
+  return pollMany(ctx, requests, options, (read, budget, limits) => {
+    const out = toRecords(read.batches, read.offset, read.head.logStart, limits.maxRecords, Math.max(1, budget));
+    return {
+      answer: {
+        records: out.records,
+        nextOffset: out.nextOffset,
+        highWatermark: read.head.next,
+        logStartOffset: read.head.logStart,
+      },
+      bytes: out.bytes,
+      records: out.records.length,
+    };
+  });
+}
+
+/** One partition's stored batches in a many-partition answer, as a Kafka client expects them. */
+export interface BatchesOfPartition {
+  /** where the read started (earliest, latest and timestamps resolved): the first batch may begin below it */
+  offset: number;
+  /** the partition's batches, in offset order (send them back to back) */
+  batches: Uint8Array[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export type BatchesAnswer = { topic: string; partition: number } & (BatchesOfPartition | { error: StrataError });
+
+/**
+ * Many partitions' stored batches, no record decoded (the binary answer of POST /v1/fetch). The answer's first
+ * batch is always taken, whatever the budget, so a consumer progresses; after it, batches are taken while they fit
+ * the budget, and a partition stops once it holds maxRecords.
+ */
+export function fetchManyBatches(
+  ctx: LogContext,
+  requests: FetchRequest[],
+  options: FetchManyOptions,
+): Promise<BatchesAnswer[]> {
+  return pollMany<BatchesOfPartition>(ctx, requests, { ...options, throwErrors: false }, (read, budget, limits) => {
+    const anyTaken = budget < limits.maxBytes;
+    const batches: Uint8Array[] = [];
+    let bytes = 0;
+    let records = 0;
+    let nextOffset = read.offset;
+    for (const b of read.batches) {
+      if (b.last < read.offset || b.last < read.head.logStart) continue;
+      if ((anyTaken || batches.length > 0) && b.bytes.length > budget - bytes) break;
+      if (batches.length > 0 && records >= limits.maxRecords) break;
+      const wire = wireBytes(b);
+      batches.push(wire);
+      bytes += wire.length;
+      records += b.last + 1 - Math.max(b.base, read.offset);
+      nextOffset = offsetAfter(b);
+    }
+    const answer = {
+      offset: read.offset,
+      batches,
+      nextOffset,
+      highWatermark: read.head.next,
+      logStartOffset: read.head.logStart,
+    };
+    return { answer, bytes, records: nextOffset - read.offset };
+  });
 }
 
 /** One partition's records; its errors are thrown. */

@@ -73,6 +73,11 @@ export interface LogService {
     options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
   ): Promise<({ topic: string; partition: number } & (FetchResult | { error: import("../errors.js").StrataError }))[]>;
   fetchBatches(topic: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult>;
+  /** fetchMany as each partition's stored batches, no record decoded (the binary POST /v1/fetch) */
+  fetchManyBatches(
+    requests: { topic: string; partition: number; offset: FetchStart }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+  ): Promise<import("./read.js").BatchesAnswer[]>;
 }
 
 import type { FetchStart } from "./types.js";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Message, Strata, type StrataClientError } from "../../client/src/index.js";
 import { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
+import { decodeFetchFrames, encodeFetchFrames, type FetchFrame } from "../../lib/format/fetch-frames.js";
 import { captureLog } from "../support/log-capture.js";
 import { type Client, client, startTestServer, type TestServer } from "./http-support.js";
 
@@ -143,9 +144,19 @@ function countingStrata(rewrite?: (answer: { partitions: Record<string, unknown>
       if (!String(input).endsWith("/v1/fetch")) return res;
       fetches.push(JSON.parse(Buffer.from(init?.body as Uint8Array).toString()));
       if (!rewrite || res.status !== 200) return res;
-      const answer = (await res.json()) as { partitions: Record<string, unknown>[] };
+      // The consumer reads fetch frames: rewritten as partition entries, an entry with `error` becomes a problem frame.
+      const frames = decodeFetchFrames(new Uint8Array(await res.arrayBuffer()));
+      const answer = { partitions: frames.map((f) => ({ ...f }) as Record<string, unknown>) };
       rewrite(answer);
-      return new Response(JSON.stringify(answer), { status: 200, headers: { "content-type": "application/json" } });
+      const none = { offset: -1, nextOffset: -1, highWatermark: -1, logStartOffset: -1, batches: [] };
+      const body = encodeFetchFrames(
+        answer.partitions.map((p) =>
+          "error" in p
+            ? { topic: String(p.topic), partition: Number(p.partition), ...none, problem: JSON.stringify(p.error) }
+            : { ...(p as unknown as FetchFrame), batches: [(p as unknown as FetchFrame).batches] },
+        ),
+      );
+      return new Response(body, { status: 200, headers: { "content-type": BATCHES_MEDIA_TYPE } });
     },
   });
   const including = (partition: number) =>
