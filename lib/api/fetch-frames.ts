@@ -3,7 +3,7 @@
  * (lib/format/fetch-frames.ts). A failed partition's frame carries the same problem document the JSON answer gives.
  */
 import { encodeFetchFrames, type FetchFrameInput } from "../format/fetch-frames.js";
-import type { BatchesAnswer } from "../log/read.js";
+import type { BatchesAnswer } from "../log/service.js";
 import { problemFromError } from "./problem.js";
 
 export function fetchFramesBody(

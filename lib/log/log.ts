@@ -19,7 +19,6 @@ import { Reader } from "./fetch.js";
 import { produceBatches } from "./ingest.js";
 import { produceRecords } from "./produce.js";
 import {
-  type BatchesAnswer,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_RECORDS,
   fetchBatches,
@@ -30,7 +29,14 @@ import {
 } from "./read.js";
 import { PRODUCER_EXPIRATION_MS, registerProducer } from "./registration.js";
 import { Sequencer, type SequencerOptions } from "./sequencer.js";
-import type { FetchBatchesResult, LogService, PartitionBatches, TopicMetadata, TopicUpdate } from "./service.js";
+import type {
+  BatchesAnswer,
+  FetchBatchesResult,
+  LogService,
+  PartitionBatches,
+  TopicMetadata,
+  TopicUpdate,
+} from "./service.js";
 import { Topics } from "./topics.js";
 import type {
   FetchOptions,

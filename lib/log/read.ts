@@ -6,7 +6,7 @@
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import type { LogContext } from "./context.js";
 import { offsetAfter, type ReadLimits, type ReadResult, type StoredBatch, storedRecords, wireBytes } from "./fetch.js";
-import type { FetchBatchesResult } from "./service.js";
+import type { BatchesAnswer, BatchesOfPartition, FetchBatchesResult } from "./service.js";
 import type { FetchOptions, FetchResult, FetchStart } from "./types.js";
 import { waitForCommit } from "./waiting.js";
 
@@ -132,19 +132,6 @@ export function fetchMany(
     };
   });
 }
-
-/** One partition's stored batches in a many-partition answer, as a Kafka client expects them. */
-export interface BatchesOfPartition {
-  /** where the read started (earliest, latest and timestamps resolved): the first batch may begin below it */
-  offset: number;
-  /** the partition's batches, in offset order (send them back to back) */
-  batches: Uint8Array[];
-  nextOffset: number;
-  highWatermark: number;
-  logStartOffset: number;
-}
-
-export type BatchesAnswer = { topic: string; partition: number } & (BatchesOfPartition | { error: StrataError });
 
 /**
  * Many partitions' stored batches, no record decoded (the binary answer of POST /v1/fetch). The answer's first

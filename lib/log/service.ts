@@ -77,7 +77,23 @@ export interface LogService {
   fetchManyBatches(
     requests: { topic: string; partition: number; offset: FetchStart }[],
     options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
-  ): Promise<import("./read.js").BatchesAnswer[]>;
+  ): Promise<BatchesAnswer[]>;
 }
 
 import type { FetchStart } from "./types.js";
+
+/** One partition's stored batches in a many-partition answer, as a Kafka client expects them. */
+export interface BatchesOfPartition {
+  /** where the read started (earliest, latest and timestamps resolved): the first batch may begin below it */
+  offset: number;
+  /** the partition's batches, in offset order (send them back to back) */
+  batches: Uint8Array[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export type BatchesAnswer = { topic: string; partition: number } & (
+  | BatchesOfPartition
+  | { error: import("../errors.js").StrataError }
+);
