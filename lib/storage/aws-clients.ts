@@ -80,23 +80,28 @@ export function awsConfigFromEnv(
 }
 
 /**
- * The AWS adapters from the environment (awsConfigFromEnv).
+ * The AWS adapters over their own clients, and a close that releases the clients' connections.
  *
  * @example
- * const { store, ledger } = awsStorageFromEnv();
+ * const { store, ledger, close } = openAwsStorage(awsConfigFromEnv(process.env));
  */
-export function awsStorageFromEnv(env: Record<string, string | undefined> = process.env): {
+export function openAwsStorage(config: { bucket: string; table: string } & AwsClientOptions): {
   store: S3ObjectStore;
   ledger: DynamoDbLedger;
   s3: S3Client;
   dynamodb: DynamoDBClient;
+  close(): Promise<void>;
 } {
-  const { bucket, table, ...options } = awsConfigFromEnv(env);
+  const { bucket, table, ...options } = config;
   const { s3, dynamodb } = createAwsClients(options);
   return {
     store: new S3ObjectStore({ client: s3, bucket }),
     ledger: new DynamoDbLedger({ client: dynamodb, table }),
     s3,
     dynamodb,
+    close: async () => {
+      s3.destroy();
+      dynamodb.destroy();
+    },
   };
 }

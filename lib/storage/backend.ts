@@ -3,13 +3,11 @@
  * aws (an S3 bucket and a DynamoDB table, aws-clients.ts). Whatever a backend needs beyond the two ports (the
  * embedded TTL sweep) is its own `chores`, which the composition root (lib/strata.ts) runs after maintenance.
  */
-import { type AwsClientOptions, createAwsClients } from "./aws-clients.js";
+import { type AwsClientOptions, openAwsStorage } from "./aws-clients.js";
 import { openEmbeddedStorage } from "./data-dir.js";
-import { DynamoDbLedger } from "./dynamodb-ledger.js";
 import type { FsyncPolicy } from "./fsync.js";
 import type { Ledger } from "./ledger.js";
 import type { ObjectStore } from "./object-store.js";
-import { S3ObjectStore } from "./s3-object-store.js";
 
 export interface BackendStorage {
   store: ObjectStore;
@@ -30,16 +28,9 @@ export async function openBackendStorage(config: StorageConfig): Promise<Backend
     case "embedded":
       return openEmbeddedStorage(config.dataDir, { fsync: config.fsync ?? "always" });
     case "aws": {
-      const { backend: _, bucket, table, ...clientOptions } = config;
-      const { s3, dynamodb } = createAwsClients(clientOptions);
-      return {
-        store: new S3ObjectStore({ client: s3, bucket }),
-        ledger: new DynamoDbLedger({ client: dynamodb, table }),
-        close: async () => {
-          s3.destroy();
-          dynamodb.destroy();
-        },
-      };
+      const { backend: _, ...awsConfig } = config;
+      const { store, ledger, close } = openAwsStorage(awsConfig);
+      return { store, ledger, close };
     }
     case "opened":
       return {

@@ -1,13 +1,15 @@
 /** Building the AWS backend from the environment, and classifying AWS errors (no network). */
 import { describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
-import { awsStorageFromEnv } from "../../../lib/storage/aws-clients.js";
+import { awsConfigFromEnv, openAwsStorage } from "../../../lib/storage/aws-clients.js";
 import { transientAwsError, unexpectedAwsError } from "../../../lib/storage/aws-errors.js";
 import { faultError } from "../../support/aws-middleware.js";
 
-describe("awsStorageFromEnv", () => {
+const fromEnv = (env: Record<string, string>) => openAwsStorage(awsConfigFromEnv(env));
+
+describe("openAwsStorage(awsConfigFromEnv(env))", () => {
   it("uses the service endpoints, path-style S3 and standard retries with a few attempts", async () => {
-    const { s3, dynamodb, store, ledger } = awsStorageFromEnv({
+    const { s3, dynamodb, store, ledger } = fromEnv({
       STRATA_BUCKET: "b",
       STRATA_TABLE: "t",
       AWS_REGION: "eu-west-1",
@@ -30,7 +32,7 @@ describe("awsStorageFromEnv", () => {
   });
 
   it("defaults the region to us-east-1 and uses virtual-hosted S3 without an endpoint", async () => {
-    const { s3, dynamodb } = awsStorageFromEnv({ STRATA_BUCKET: "b", STRATA_TABLE: "t" });
+    const { s3, dynamodb } = fromEnv({ STRATA_BUCKET: "b", STRATA_TABLE: "t" });
     try {
       expect(await s3.config.region()).toBe("us-east-1");
       expect(s3.config.forcePathStyle).toBe(false);
@@ -41,8 +43,8 @@ describe("awsStorageFromEnv", () => {
   });
 
   it("names the missing variable", () => {
-    expect(() => awsStorageFromEnv({ STRATA_TABLE: "t" })).toThrow(/STRATA_BUCKET/);
-    expect(() => awsStorageFromEnv({ STRATA_BUCKET: "b" })).toThrow(/STRATA_TABLE/);
+    expect(() => fromEnv({ STRATA_TABLE: "t" })).toThrow(/STRATA_BUCKET/);
+    expect(() => fromEnv({ STRATA_BUCKET: "b" })).toThrow(/STRATA_TABLE/);
   });
 });
 
