@@ -143,20 +143,18 @@ export function fetchManyBatches(
   requests: FetchRequest[],
   options: FetchManyOptions,
 ): Promise<BatchesAnswer[]> {
-  return pollMany<BatchesOfPartition>(ctx, requests, { ...options, throwErrors: false }, (read, budget, limits) => {
+  return pollMany<BatchesOfPartition>(ctx, requests, options, (read, budget, limits) => {
     const anyTaken = budget < limits.maxBytes;
     const batches: Uint8Array[] = [];
     let bytes = 0;
-    let records = 0;
     let nextOffset = read.offset;
     for (const b of read.batches) {
       if (b.last < read.offset || b.last < read.head.logStart) continue;
       if ((anyTaken || batches.length > 0) && b.bytes.length > budget - bytes) break;
-      if (batches.length > 0 && records >= limits.maxRecords) break;
+      if (batches.length > 0 && nextOffset - read.offset >= limits.maxRecords) break;
       const wire = wireBytes(b);
       batches.push(wire);
       bytes += wire.length;
-      records += b.last + 1 - Math.max(b.base, read.offset);
       nextOffset = offsetAfter(b);
     }
     const answer = {
@@ -187,46 +185,27 @@ export async function fetchOne(
   return rest;
 }
 
-/** One partition's stored batches as a Kafka client expects them, concatenated. */
+/** One partition's stored batches as a Kafka client expects them, concatenated; its errors are thrown. */
 export async function fetchBatches(
   ctx: LogContext,
   topicName: string,
   partition: number,
   options: FetchOptions,
 ): Promise<FetchBatchesResult> {
-  const limits = readLimits(options);
-  const wait = waitMs(options.maxWaitMs);
-  const topic = await ctx.topics.partition(topicName, partition);
-  let start = options.offset;
-  const until = ctx.clock.now() + wait;
-  for (;;) {
-    const read = await ctx.reader.read(topic, partition, start, limits);
-    start = read.offset;
-    const chosen: Uint8Array[] = [];
-    let size = 0;
-    let nextOffset = read.offset;
-    for (const b of read.batches) {
-      if (b.last < read.offset || b.last < read.head.logStart) continue;
-      if (chosen.length > 0 && size + b.bytes.length > limits.maxBytes) break;
-      const bytes = wireBytes(b);
-      chosen.push(bytes);
-      size += bytes.length;
-      nextOffset = offsetAfter(b);
-    }
-    const remaining = until - ctx.clock.now();
-    if (chosen.length > 0 || remaining <= 0 || ctx.waiter.isStopped) {
-      ctx.metrics.count("FetchRecords", Math.max(0, nextOffset - read.offset));
-      ctx.metrics.count("FetchBytes", size, "Bytes");
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const c of chosen) {
-        out.set(c, at);
-        at += c.length;
-      }
-      return { bytes: out, nextOffset, highWatermark: read.head.next, logStartOffset: read.head.logStart };
-    }
-    await waitForCommit(ctx, [{ partition, topicRecord: topic }], [read.offset], remaining);
+  const [answer] = await fetchManyBatches(ctx, [{ topic: topicName, partition, offset: options.offset }], {
+    maxBytes: options.maxBytes,
+    maxWaitMs: options.maxWaitMs,
+    maxRecordsPerPartition: options.maxRecords,
+    throwErrors: true,
+  });
+  const { batches, nextOffset, highWatermark, logStartOffset } = answer as BatchesOfPartition;
+  const bytes = new Uint8Array(batches.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of batches) {
+    bytes.set(b, at);
+    at += b.length;
   }
+  return { bytes, nextOffset, highWatermark, logStartOffset };
 }
 
 function toRecords(batches: StoredBatch[], offset: number, logStart: number, maxRecords: number, maxBytes: number) {
