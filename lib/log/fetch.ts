@@ -286,10 +286,13 @@ export function storedRecords(b: StoredBatch, from: number): () => FetchedRecord
   const minOffsetDelta = Math.min(Math.max(0, from - b.base), 0x7fffffff);
   const appendTime = b.entry.appendTime;
   return () => {
-    const r = readingAt(
-      () => damaged(b),
-      () => reader.next(minOffsetDelta),
-    );
+    // inline rather than readingAt: this runs once per record returned, and must not allocate for the rare error
+    let r: ReturnType<typeof reader.next>;
+    try {
+      r = reader.next(minOffsetDelta);
+    } catch (e) {
+      throw placeCorruption(e, damaged(b));
+    }
     if (r === undefined) return undefined;
     const offset = b.base + (r.offset - reader.header.baseOffset);
     return { offset, timestamp: appendTime ?? r.timestamp, key: r.key, value: r.value, headers: r.headers };
