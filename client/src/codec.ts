@@ -6,6 +6,6 @@
  */
 export { CODEC_BY_NAME, type CompressionName, codecByName } from "../../lib/format/compression.js";
 export { decodeFetchFrames } from "../../lib/format/fetch-frames.js";
-export { decodeRecordBatch, encodeRecordBatch, splitBatches } from "../../lib/format/record-batch.js";
+export { decodeRecordBatch, encodeRecordBatch, readRecords, splitBatches } from "../../lib/format/record-batch.js";
 export { Compression, type CompressionCodec, type DecodedRecord, type RecordInput } from "../../lib/format/types.js";
 export { murmur2, partitionForKey } from "../../lib/log/partitioner.js";

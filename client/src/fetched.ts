@@ -4,7 +4,7 @@
  * and header values are Buffers viewing the answer's memory: no copy, no JSON or base64 per record. Bytes that do
  * not decode are a CorruptDataError naming topic, partition and offsets, as the server's own corrupt-data problem.
  */
-import { decodeFetchFrames, decodeRecordBatch, splitBatches } from "./codec.js";
+import { decodeFetchFrames, readRecords, splitBatches } from "./codec.js";
 import { errorFromProblem, NetworkError, type Problem, type StrataClientError } from "./errors.js";
 import type { Message } from "./records.js";
 
@@ -60,8 +60,10 @@ export function readFetchAnswer(body: Uint8Array): FetchedPartition[] {
 function messagesOf(batches: Uint8Array, start: number): Message[] {
   const out: Message[] = [];
   for (const { start: at, end } of splitBatches(batches)) {
-    for (const r of decodeRecordBatch(batches.subarray(at, end), { copy: false }).records) {
-      if (r.offset < start) continue;
+    // the server stamps real base offsets: records below the start are stepped over, never built
+    const reader = readRecords(batches.subarray(at, end), { copy: false });
+    const skip = Math.min(Math.max(0, start - reader.header.baseOffset), 0x7fffffff);
+    for (let r = reader.next(skip); r !== undefined; r = reader.next(skip)) {
       out.push({
         offset: r.offset,
         timestamp: r.timestamp,
