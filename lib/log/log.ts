@@ -18,15 +18,7 @@ import type { LogContext, LogSettings } from "./context.js";
 import { Reader } from "./fetch.js";
 import { produceBatches } from "./ingest.js";
 import { produceRecords } from "./produce.js";
-import {
-  DEFAULT_MAX_BYTES,
-  DEFAULT_MAX_RECORDS,
-  fetchBatches,
-  fetchMany,
-  fetchManyBatches,
-  fetchOne,
-  MAX_WAIT_MS,
-} from "./read.js";
+import { fetchBatches, fetchMany, fetchManyBatches, fetchOne } from "./read.js";
 import { PRODUCER_EXPIRATION_MS, registerProducer } from "./registration.js";
 import { Sequencer, type SequencerOptions } from "./sequencer.js";
 import type {
@@ -49,8 +41,6 @@ import type {
   TopicDescription,
 } from "./types.js";
 import { Waiter } from "./waiter.js";
-
-export { COMMIT_DEADLINE_MS, DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS, MAX_WAIT_MS };
 
 export interface LogOptions {
   /** topic metadata cache on the data path (at most 10 s) */

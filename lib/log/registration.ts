@@ -4,6 +4,7 @@
  * every partition and starts a new one at epoch 0, as Kafka does.
  */
 import { randomInt } from "node:crypto";
+import { NAME_MAX_LENGTH } from "../contract.js";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import { ConditionFailedError, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
 import type { LogContext } from "./context.js";
@@ -21,8 +22,8 @@ export const PRODUCER_EXPIRATION_MS = 86_400_000;
  */
 export async function registerProducer(ctx: LogContext, transactionalId?: string): Promise<RegisteredProducer> {
   if (transactionalId === undefined) return { producerId: await claimProducerId(ctx), producerEpoch: 0 };
-  if (typeof transactionalId !== "string" || transactionalId.length < 1 || transactionalId.length > 249) {
-    throw new InvalidArgumentError("transactionalId", "transactionalId must be 1 to 249 characters");
+  if (typeof transactionalId !== "string" || transactionalId.length < 1 || transactionalId.length > NAME_MAX_LENGTH) {
+    throw new InvalidArgumentError("transactionalId", `transactionalId must be 1 to ${NAME_MAX_LENGTH} characters`);
   }
   const key = transactionalIdKey(transactionalId);
   for (let attempt = 0; attempt < 10; attempt++) {

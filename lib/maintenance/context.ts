@@ -1,6 +1,6 @@
 /** What every maintenance step is given: the ports, the clock, and the tunables (all with safe defaults). */
 import { randomBytes } from "node:crypto";
-import { COMMIT_DEADLINE_MS } from "../log/log.js";
+import { COMMIT_DEADLINE_MS } from "../log/commit.js";
 import type { Clock } from "../storage/clock.js";
 import { systemClock } from "../storage/clock.js";
 import type { Ledger } from "../storage/ledger.js";
