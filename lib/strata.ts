@@ -26,7 +26,7 @@ export interface StrataConfig {
   clock?: Clock;
   /** default: JSON lines on stdout at `logLevel` */
   logger?: Logger;
-  /** the default logger's level (STRATA_LOG_LEVEL); default warn (configFromEnv defaults to info) */
+  /** the default logger's level; default warn, so a library or test caller stays quiet (npm start and Lambda read STRATA_LOG_LEVEL, default info) */
   logLevel?: LogLevel;
   /** where produce/fetch counts go (CloudWatch EMF in Lambda); default nowhere */
   metrics?: Metrics;

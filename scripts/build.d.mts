@@ -1,3 +1,2 @@
 /** Types of build.mjs, for the bench that builds before it measures. */
-export declare const outfile: string;
 export declare function buildServer(): Promise<void>;

@@ -7,8 +7,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-
-export const outfile = "dist/server.js";
+import { outfile } from "./paths.mjs";
 
 export async function buildServer() {
   const { outputFiles } = await build({

@@ -3,8 +3,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-
-const outfile = "dist/server.js";
+import { outfile } from "./paths.mjs";
 
 function newestSource(dir) {
   let newest = 0;

@@ -11,7 +11,7 @@ import { compactPartition } from "./compact.js";
 import type { Context } from "./context.js";
 import { advanceLogStartOp, DUE_PK, dueKey, liveHead } from "./keys.js";
 import { Lease } from "./lease.js";
-import { ENTRY_PAGE, entriesFrom, newSegmentKey, putAndSwap, segmentTarget, settled } from "./rewrite.js";
+import { entriesFrom, entriesIn, newSegmentKey, putAndSwap, segmentTarget, settled } from "./rewrite.js";
 import { layout, readEntries } from "./segments.js";
 import { collapse, collapsibleRuns, dropEntries, type PartitionRef } from "./swap.js";
 
@@ -137,16 +137,9 @@ async function applyRetention(
   return (await readHead(ctx, p)) ?? head;
 }
 
+/** Entries that begin below the log start; none, and no request, while it is 0. */
 async function* entriesBelow(ctx: Context, p: PartitionRef, logStart: number): AsyncGenerator<BatchEntry> {
-  if (logStart <= 0) return;
-  let after: string | undefined;
-  for (;;) {
-    const opts = { lt: pad20(logStart), limit: ENTRY_PAGE, ...(after ? { gt: after } : {}) };
-    const items = await ctx.ledger.query(batchPk(p.topicId, p.partition), opts);
-    for (const item of items) yield entryFromItem(item);
-    if (items.length < ENTRY_PAGE) return;
-    after = items.at(-1)!.sk;
-  }
+  if (logStart > 0) yield* entriesIn(ctx, p, { lt: logStart });
 }
 
 /** Entries wholly below the log start, once settled, go with their refs; their objects go to the trash. */

@@ -15,7 +15,7 @@ import type { Slice } from "./segments.js";
 import { collapse, type PartitionRef, replaceEntries } from "./swap.js";
 
 /** Page size of index queries: entries looked at per request. */
-export const ENTRY_PAGE = 500;
+const ENTRY_PAGE = 500;
 
 /** An entry may be changed once its producer can no longer be checking on it (see settleMs). */
 export function settled(ctx: Context, e: BatchEntry): boolean {
@@ -24,19 +24,29 @@ export function settled(ctx: Context, e: BatchEntry): boolean {
   return at !== undefined && at <= ctx.clock.now() - ctx.opts.settleMs;
 }
 
-/** Entries from `gte` (an offset) on, ascending, page by page, until `take` says stop. */
-export async function* entriesFrom(ctx: Context, p: PartitionRef, gte: number): AsyncGenerator<BatchEntry> {
+/** A partition's index entries in an offset range (from `gte`, below `lt`), ascending, page by page. */
+export async function* entriesIn(
+  ctx: Context,
+  p: PartitionRef,
+  range: { gte?: number; lt?: number },
+): AsyncGenerator<BatchEntry> {
+  const below = range.lt === undefined ? {} : { lt: pad20(range.lt) };
   let after: string | undefined;
   for (;;) {
-    const items: Item[] = await ctx.ledger.query(
-      batchPk(p.topicId, p.partition),
-      after === undefined ? { gte: pad20(gte), limit: ENTRY_PAGE } : { gt: after, limit: ENTRY_PAGE },
-    );
+    const from = after === undefined ? (range.gte === undefined ? {} : { gte: pad20(range.gte) }) : { gt: after };
+    const items: Item[] = await ctx.ledger.query(batchPk(p.topicId, p.partition), {
+      ...from,
+      ...below,
+      limit: ENTRY_PAGE,
+    });
     for (const item of items) yield entryFromItem(item);
     if (items.length < ENTRY_PAGE) return;
     after = items.at(-1)!.sk;
   }
 }
+
+/** Entries from `gte` (an offset) on. */
+export const entriesFrom = (ctx: Context, p: PartitionRef, gte: number) => entriesIn(ctx, p, { gte });
 
 /** The segment size this topic asks for, bounded by what one worker can hold. */
 export const segmentTarget = (ctx: Context, topic: TopicRecord) =>
