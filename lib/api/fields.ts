@@ -38,11 +38,14 @@ export async function inRequest<T>(shape: RequestShape, f: () => Promise<T>): Pr
   } catch (e) {
     const at = locationOf(e);
     if (at) {
+      // rebuilt in order, `field` where `at` was: the problem's members come out as they always did
       const details = (e as StrataError).details;
       const entries = Object.entries(details);
       for (const [name] of entries) delete details[name];
-      for (const [name, value] of entries)
-        details[name === "at" ? "field" : name] = name === "at" ? requestField(shape, at) : value;
+      for (const [name, value] of entries) {
+        if (name === "at") details.field = requestField(shape, at);
+        else details[name] = value;
+      }
     }
     throw e;
   }
