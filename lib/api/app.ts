@@ -23,7 +23,7 @@ import {
   trimToBudget,
 } from "./convert.js";
 import { fetchFramesBody } from "./fetch-frames.js";
-import { atField, renamed } from "./fields.js";
+import { atField, inRequest } from "./fields.js";
 import { type GroupService, groupRoutes } from "./groups.js";
 import { type GuardOptions, installGuard } from "./guard.js";
 import { type Limits, resolveLimits } from "./limits.js";
@@ -159,7 +159,8 @@ export function createApp(deps: AppDeps): Hono {
   const produceJson = async (c: Context, topic: string, partition?: number) => {
     const body = parse(produceSchema, await jsonBody(c));
     const records = toProduceRecords(body, partition);
-    const result = await log.produce(topic, records, toProducerIdentity(body, records));
+    const producer = toProducerIdentity(body, records);
+    const result = await inRequest("records", () => log.produce(topic, records, producer));
     return c.json(produceResultToJson(result));
   };
   app.post("/v1/topics/:topic/records", async (c) => {
@@ -181,7 +182,7 @@ export function createApp(deps: AppDeps): Hono {
     if (bytes.byteLength === 0) throw new InvalidArgumentError("body", "body: no batches");
     const producer = binaryProducer(q, partition);
     // the body is this request's own: handed over, not copied
-    const result = await renamed("batches[0]", "body", () =>
+    const result = await inRequest("body", () =>
       log.produceBatches(topic, [{ partition, bytes }], producer, { transfer: true }),
     );
     return c.json(produceResultToJson(result));

@@ -291,12 +291,14 @@ function writeBytes(out: Uint8Array, pos: number, b: Uint8Array | null): number 
  * (as Kafka does), maxTimestamp the largest. Defaults: no compression, baseOffset 0, producerId -1, producerEpoch -1,
  * baseSequence -1, CreateTime, partitionLeaderEpoch -1.
  * @example encodeRecordBatch([{ key: null, value: bytes, headers: [], timestamp: Date.now() }], { compression: Compression.lz4 })
- * @throws InvalidArgumentError for no records, a non-integer timestamp, an out-of-range option, or an unsupported codec
+ * @throws InvalidArgumentError for no records, a non-integer timestamp, an out-of-range option, or an unsupported codec;
+ *   one about the records is located (`details.at`: `{ record: i, member }`, `{}` for them all), one about an option
+ *   names it (`details.field`)
  */
 export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions = {}): Uint8Array {
   const n = records.length;
-  if (n === 0) throw new InvalidArgumentError("records", "a batch holds at least one record");
-  if (n > 0x7fffffff) throw new InvalidArgumentError("records", "too many records for one batch");
+  if (n === 0) throw new InvalidArgumentError({}, "a batch holds at least one record");
+  if (n > 0x7fffffff) throw new InvalidArgumentError({}, "too many records for one batch");
   const codec = options.compression ?? Compression.none;
   if (!isSupportedCodec(codec)) {
     throw new InvalidArgumentError("compression", `compression codec ${codecName(codec)} is not supported`);
@@ -324,11 +326,16 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
   let sectionSize = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
-    checkInt(`records[${i}].timestamp`, r.timestamp, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    if (!Number.isSafeInteger(r.timestamp)) {
+      throw new InvalidArgumentError(
+        { record: i, member: "timestamp" },
+        `timestamp must be a safe integer, got ${r.timestamp}`,
+      );
+    }
     if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
     const tsDelta = r.timestamp - baseTimestamp;
     if (!Number.isSafeInteger(tsDelta))
-      throw new InvalidArgumentError(`records[${i}].timestamp`, "timestamp too far from the first record's");
+      throw new InvalidArgumentError({ record: i, member: "timestamp" }, "timestamp too far from the first record's");
     let body = 1 + sizeOfVarlong(tsDelta) + sizeOfVarint(deltas[i]!) + bytesSize(r.key) + bytesSize(r.value);
     const headers = r.headers ?? [];
     body += sizeOfVarint(headers.length);
@@ -342,7 +349,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
       }
     }
     names[i] = encoded;
-    if (body > 0x7fffffff) throw new InvalidArgumentError(`records[${i}]`, "record too large to encode");
+    if (body > 0x7fffffff) throw new InvalidArgumentError({ record: i }, "record too large to encode");
     bodySizes[i] = body;
     sectionSize += sizeOfVarint(body) + body;
   }
@@ -375,7 +382,7 @@ export function encodeRecordBatch(records: RecordInput[], options: EncodeOptions
     out = new Uint8Array(BATCH_HEADER_SIZE + compressed.length);
     out.set(compressed, BATCH_HEADER_SIZE);
   }
-  if (out.length - LOG_OVERHEAD > 0x7fffffff) throw new InvalidArgumentError("records", "batch larger than 2 GiB");
+  if (out.length - LOG_OVERHEAD > 0x7fffffff) throw new InvalidArgumentError({}, "batch larger than 2 GiB");
 
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   writeInt64(view, 0, baseOffset);

@@ -132,7 +132,7 @@ export function parseTopicDefaults(json: string | undefined, source = "STRATA_TO
     return normalizeOverrides(parsed as Record<string, unknown>);
   } catch (e) {
     if (e instanceof InvalidArgumentError)
-      throw new InvalidArgumentError(`${source}.${e.field.replace(/^config\./, "")}`, e.message);
+      throw new InvalidArgumentError(`${source}.${(e.field ?? "").replace(/^config\./, "")}`, e.message);
     throw e;
   }
 }

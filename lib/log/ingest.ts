@@ -19,7 +19,7 @@ export async function produceBatches(
   producer?: ProducerIdentity,
   options: { transfer?: boolean } = {},
 ): Promise<ProduceResult> {
-  if (!Array.isArray(input) || input.length === 0) throw new InvalidArgumentError("batches", "no batches given");
+  if (!Array.isArray(input) || input.length === 0) throw new InvalidArgumentError({}, "no batches given");
   const topic = await ctx.topics.get(topicName);
   const rules = topicRules(topic);
   const now = ctx.clock.now();
@@ -31,25 +31,27 @@ export async function produceBatches(
   for (let k = 0; k < input.length; k++) {
     const partition = input[k]!.partition;
     const bytes = object.parts[k]!;
-    const field = `batches[${k}]`;
-    await ctx.topics.partition(topicName, partition, `${field}.partition`);
+    await ctx.topics.partition(topicName, partition, { input: k, member: "partition" });
     if (seen.has(partition))
-      throw new InvalidArgumentError(`${field}.partition`, `partition ${partition} appears twice`);
+      throw new InvalidArgumentError({ input: k, member: "partition" }, `partition ${partition} appears twice`);
     seen.add(partition);
-    const batches = planBatches(bytes, field);
+    const batches = planBatches(bytes, k);
     let batchProducer = batches.producer;
     if (producer) {
       const given = declaredProducer(producer, partition);
       // The stored batch is what readers see: its header must say what the ledger is told.
       if (!batchProducer) {
         throw new InvalidArgumentError(
-          `${field}.producerId`,
+          { input: k, member: "producerId" },
           "an idempotent produce needs the producer in the batch header (producerId -1 names none)",
         );
       }
-      for (const k of ["producerId", "producerEpoch", "baseSequence"] as const) {
-        if (batchProducer[k] !== given[k]) {
-          throw new InvalidArgumentError(k, `${k} ${given[k]} differs from the batch header's ${batchProducer[k]}`);
+      for (const m of ["producerId", "producerEpoch", "baseSequence"] as const) {
+        if (batchProducer[m] !== given[m]) {
+          throw new InvalidArgumentError(
+            { member: m, partition },
+            `${m} ${given[m]} differs from the batch header's ${batchProducer[m]}`,
+          );
         }
       }
       batchProducer = given;
@@ -86,7 +88,7 @@ function laidOut(input: PartitionBatches[], transfer: boolean): { body: Uint8Arr
   let total = 0;
   input.forEach((entry, k) => {
     if (!(entry?.bytes instanceof Uint8Array)) {
-      throw new InvalidArgumentError(`batches[${k}].bytes`, "batch bytes must be a Uint8Array");
+      throw new InvalidArgumentError({ input: k, member: "bytes" }, "batch bytes must be a Uint8Array");
     }
     total += entry.bytes.length;
   });

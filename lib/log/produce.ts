@@ -3,7 +3,7 @@
  * partition per request), checked against the topic's rules, and encoded as one RecordBatch v2 per partition;
  * then committed (commit.ts). Results come back in the order of the records.
  */
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, relocated } from "../errors.js";
 import { codecByName } from "../format/compression.js";
 import { encodeRecordBatch } from "../format/record-batch.js";
 import { Compression, type RecordInput } from "../format/types.js";
@@ -22,7 +22,7 @@ export async function produceRecords(
   producer?: ProducerIdentity,
 ): Promise<ProduceResult> {
   if (!Array.isArray(records) || records.length === 0) {
-    throw new InvalidArgumentError("records", "at least one record is required");
+    throw new InvalidArgumentError({}, "at least one record is required");
   }
   const topic = await ctx.topics.get(topicName);
   const now = ctx.clock.now();
@@ -38,11 +38,11 @@ export async function produceRecords(
       p = r.partition;
       // Anything not plainly inside the cached range is checked against fresh metadata (the topic may have grown).
       if (!Number.isInteger(p) || p < 0 || p >= known) {
-        known = (await ctx.topics.partition(topicName, p, `records[${i}].partition`)).partitions;
+        known = (await ctx.topics.partition(topicName, p, { record: i, member: "partition" })).partitions;
       }
     } else if (producer) {
       throw new InvalidArgumentError(
-        `records[${i}].partition`,
+        { record: i, member: "partition" },
         "an idempotent produce must name every record's partition",
       );
     } else if (r.key) p = partitionForKey(r.key, topic.partitions);
@@ -56,7 +56,7 @@ export async function produceRecords(
   const plans: PartitionPlan[] = [];
   for (const [partition, indices] of [...byPartition].sort((a, b) => a[0] - b[0])) {
     // one batch per partition: its records are bounded as a binary batch's are
-    checkRecordCount(indices.length, "records", `partition ${partition}'s`);
+    checkRecordCount(indices.length, {}, `partition ${partition}'s`);
     const inputs: RecordInput[] = indices.map((i) => {
       const r = records[i]!;
       return {
@@ -68,7 +68,7 @@ export async function produceRecords(
     });
     const baseTs = inputs[0]!.timestamp;
     inputs.forEach((r, j) => {
-      checkRecord(rules, r, recordEncodedSize(r, j, r.timestamp - baseTs), now, `records[${indices[j]}]`);
+      checkRecord(rules, r, recordEncodedSize(r, j, r.timestamp - baseTs), now, { record: indices[j]! });
     });
     const plan: PartitionPlan = {
       partition,
@@ -78,12 +78,17 @@ export async function produceRecords(
       maxTs: Math.max(...inputs.map((r) => r.timestamp)),
     };
     if (producer) plan.producer = declaredProducer(producer, partition);
-    plan.bytes = encodeRecordBatch(inputs, {
-      compression,
-      producerId: producer?.producerId ?? -1,
-      producerEpoch: producer?.producerEpoch ?? -1,
-      baseSequence: plan.producer?.baseSequence ?? -1,
-    });
+    // the encoder locates a record in this partition's batch; the caller knows it by its place in `records`
+    plan.bytes = relocated(
+      () =>
+        encodeRecordBatch(inputs, {
+          compression,
+          producerId: producer?.producerId ?? -1,
+          producerEpoch: producer?.producerEpoch ?? -1,
+          baseSequence: plan.producer?.baseSequence ?? -1,
+        }),
+      ({ record, ...at }) => (record === undefined ? at : { ...at, record: indices[record]! }),
+    );
     plans.push(plan);
   }
   const outcomes = await commitPlans(ctx, topic, plans, rules.logAppendTime ? now : undefined);

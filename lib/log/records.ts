@@ -1,7 +1,7 @@
 /**
  * Record validation shared by the JSON and binary produce paths: the same rules whichever way bytes arrive.
  */
-import { InvalidArgumentError, StrataError } from "../errors.js";
+import { InvalidArgumentError, type Location, StrataError } from "../errors.js";
 import type { RecordInput } from "../format/types.js";
 import { numericConfig } from "./config.js";
 import type { TopicRecord } from "./entries.js";
@@ -51,9 +51,9 @@ export function topicRules(topic: TopicRecord): TopicRules {
   };
 }
 
-/** Throws an error naming `field` when the record breaks one of the topic's rules. */
-export function checkRecord(rules: TopicRules, r: RecordInput, size: number, now: number, field: string): void {
-  checkRecordFields(rules, r.key === null, r.timestamp, size, now, field);
+/** Throws an error located `at` the record when it breaks one of the topic's rules. */
+export function checkRecord(rules: TopicRules, r: RecordInput, size: number, now: number, at: Location): void {
+  checkRecordFields(rules, r.key === null, r.timestamp, size, now, at);
 }
 
 /** checkRecord on a record's parts, for callers that never build the record (the binary produce path). */
@@ -63,31 +63,31 @@ export function checkRecordFields(
   timestamp: number,
   size: number,
   now: number,
-  field: string,
+  at: Location,
 ): void {
   if (rules.compacted && keyIsNull) {
-    throw new InvalidArgumentError(`${field}.key`, "a compacted topic only accepts records with a key");
+    throw new InvalidArgumentError({ ...at, member: "key" }, "a compacted topic only accepts records with a key");
   }
   if (size > rules.maxRecordBytes) {
     throw new StrataError(
       "RECORD_TOO_LARGE",
       `record is ${size} bytes encoded; the topic's max.message.bytes is ${rules.maxRecordBytes}`,
-      { details: { field, size, limit: rules.maxRecordBytes } },
+      { details: { at, size, limit: rules.maxRecordBytes } },
     );
   }
   if (!rules.logAppendTime) {
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw new InvalidArgumentError(`${field}.timestamp`, "timestamp must be a non-negative integer (ms)");
+      throw new InvalidArgumentError({ ...at, member: "timestamp" }, "timestamp must be a non-negative integer (ms)");
     }
     if (now - timestamp > rules.beforeMaxMs) {
       throw new InvalidArgumentError(
-        `${field}.timestamp`,
+        { ...at, member: "timestamp" },
         `timestamp ${timestamp} is more than message.timestamp.before.max.ms (${rules.beforeMaxMs}) in the past`,
       );
     }
     if (timestamp - now > rules.afterMaxMs) {
       throw new InvalidArgumentError(
-        `${field}.timestamp`,
+        { ...at, member: "timestamp" },
         `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${rules.afterMaxMs}) in the future`,
       );
     }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isValidName, MAX_PARTITIONS, NAME_RULE } from "../contract.js";
-import { InvalidArgumentError, StrataError } from "../errors.js";
+import { InvalidArgumentError, type Location, StrataError } from "../errors.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger, MAX_TRANSACTION_ITEMS, type WriteOp } from "../storage/ledger.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -77,7 +77,7 @@ export class Topics {
   }
 
   /** Resolves a partition number, refreshing the cache once if it looks out of range (the topic may have grown). */
-  async partition(name: string, partition: number, field = "partition"): Promise<TopicRecord> {
+  async partition(name: string, partition: number, field: string | Location = "partition"): Promise<TopicRecord> {
     if (!Number.isInteger(partition) || partition < 0) {
       throw new InvalidArgumentError(field, `partition must be a non-negative integer`);
     }

@@ -8,10 +8,10 @@
  *   and synced, and commits only if it passed. The CRC goes in chunks with a turn of the event loop between
  *   them, so the write's completion can start the fdatasync without waiting for the whole check.
  *
- * Either pass names the field at fault: `batches[k].batch[b]`, `...records[j].timestamp` and so on.
+ * Either pass locates what is at fault (a Location: input k, batch b, record j, member such as `timestamp`).
  */
 import { MAX_RECORDS_PER_BATCH } from "../contract.js";
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError, type Location } from "../errors.js";
 import { crc32c } from "../format/crc32c.js";
 import { FormatError } from "../format/errors.js";
 import {
@@ -37,8 +37,8 @@ export const MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES = 16 * 1024 * 1024;
 const CRC_CHUNK = 64 * 1024;
 
 export interface PlannedBatch {
-  /** the field to blame */
-  where: string;
+  /** where it is in the input: the entry and the batch */
+  at: Location;
   header: BatchHeader;
   bytes: Uint8Array;
 }
@@ -52,18 +52,19 @@ export interface PlannedPartition {
   producer?: PartitionProducer;
 }
 
-/** Splits one partition's bytes into batches and checks what their headers say. */
-export function planBatches(bytes: Uint8Array, field: string): PlannedPartition {
+/** Splits one partition's bytes (the input's entry `input`) into batches and checks what their headers say. */
+export function planBatches(bytes: Uint8Array, input: number): PlannedPartition {
+  const entry: Location = { input };
   let parts: ReturnType<typeof splitBatches>;
   try {
     parts = splitBatches(bytes);
   } catch (e) {
-    throw new InvalidArgumentError(field, `not RecordBatch v2 bytes: ${(e as Error).message}`);
+    throw new InvalidArgumentError(entry, `not RecordBatch v2 bytes: ${(e as Error).message}`);
   }
-  if (parts.length === 0) throw new InvalidArgumentError(field, "no batches given");
+  if (parts.length === 0) throw new InvalidArgumentError(entry, "no batches given");
   const plan: PlannedPartition = { count: 0, maxTimestamp: -1, batches: [] };
   for (const [b, part] of parts.entries()) {
-    const where = `${field}.batch[${b}]`;
+    const where: Location = { input, batch: b };
     const h = part.header;
     if (h.isTransactional || h.isControl) {
       throw new InvalidArgumentError(where, "transactional and control batches are not supported");
@@ -74,7 +75,7 @@ export function planBatches(bytes: Uint8Array, field: string): PlannedPartition 
     }
     if (h.producerId >= 0) {
       if (parts.length !== 1)
-        throw new InvalidArgumentError(field, "an idempotent produce sends one batch per partition");
+        throw new InvalidArgumentError(entry, "an idempotent produce sends one batch per partition");
       plan.producer = checkProducer(
         { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence },
         where,
@@ -82,20 +83,20 @@ export function planBatches(bytes: Uint8Array, field: string): PlannedPartition 
     }
     plan.count += h.recordCount;
     plan.maxTimestamp = Math.max(plan.maxTimestamp, h.maxTimestamp);
-    plan.batches.push({ where, header: h, bytes: bytes.subarray(part.start, part.end) });
+    plan.batches.push({ at: where, header: h, bytes: bytes.subarray(part.start, part.end) });
   }
   return plan;
 }
 
 /**
- * Refuses a batch of more than MAX_RECORDS_PER_BATCH records, naming `field` and the limit. Every produce path
+ * Refuses a batch of more than MAX_RECORDS_PER_BATCH records, located `at`, naming the limit. Every produce path
  * calls it: the binary one on each batch header, the JSON one on each partition's records before encoding them.
  */
-export function checkRecordCount(count: number, field: string, what = "this batch"): void {
+export function checkRecordCount(count: number, at: Location, what = "this batch"): void {
   if (count > MAX_RECORDS_PER_BATCH) {
     const e = new InvalidArgumentError(
-      field,
-      `${field}: a batch holds at most ${MAX_RECORDS_PER_BATCH} records; ${what} holds ${count} (split it)`,
+      at,
+      `a batch holds at most ${MAX_RECORDS_PER_BATCH} records; ${what} holds ${count} (split it)`,
     );
     Object.assign(e.details, { limit: MAX_RECORDS_PER_BATCH, count });
     throw e;
@@ -118,7 +119,7 @@ export async function checkBatchesDeeply(
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function checkCrcInChunks({ bytes, header, where }: PlannedBatch): Promise<void> {
+async function checkCrcInChunks({ bytes, header, at }: PlannedBatch): Promise<void> {
   const end = LOG_OVERHEAD + header.batchLength;
   let crc = 0;
   for (let at = BATCH_CRC_START; at < end; at += CRC_CHUNK) {
@@ -126,11 +127,11 @@ async function checkCrcInChunks({ bytes, header, where }: PlannedBatch): Promise
     crc = crc32c(bytes, at, Math.min(end, at + CRC_CHUNK), crc);
   }
   if (crc !== header.crc) {
-    throw new InvalidArgumentError(where, `batch CRC mismatch: stored ${header.crc}, computed ${crc}`);
+    throw new InvalidArgumentError(at, `batch CRC mismatch: stored ${header.crc}, computed ${crc}`);
   }
 }
 
-function checkRecords({ bytes, header, where }: PlannedBatch, rules: TopicRules, now: number): void {
+function checkRecords({ bytes, header, at }: PlannedBatch, rules: TopicRules, now: number): void {
   let scanned: ReturnType<typeof scanRecordBatch>;
   try {
     scanned = scanRecordBatch(bytes, {
@@ -138,27 +139,23 @@ function checkRecords({ bytes, header, where }: PlannedBatch, rules: TopicRules,
       maxUncompressedBytes: MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES,
     });
   } catch (e) {
-    if (e instanceof FormatError) throw new InvalidArgumentError(where, e.message);
+    if (e instanceof FormatError) throw new InvalidArgumentError(at, e.message);
     throw e;
   }
   const { timestamps, sizes, nullKeys } = scanned;
   let batchMax = -1;
   for (let j = 0; j < timestamps.length; j++) {
     const timestamp = timestamps[j]!;
-    checkRecordFields(
-      rules,
-      nullKeys[j] === 1,
-      rules.logAppendTime ? now : timestamp,
-      sizes[j]!,
-      now,
-      `${where}.records[${j}]`,
-    );
+    checkRecordFields(rules, nullKeys[j] === 1, rules.logAppendTime ? now : timestamp, sizes[j]!, now, {
+      ...at,
+      record: j,
+    });
     if (timestamp > batchMax) batchMax = timestamp;
   }
   // The header's maxTimestamp feeds offset-for-time and retention: it must be what the records say.
   if (header.timestampType === TimestampType.CreateTime && header.maxTimestamp !== batchMax) {
     throw new InvalidArgumentError(
-      `${where}.maxTimestamp`,
+      { ...at, member: "maxTimestamp" },
       `maxTimestamp ${header.maxTimestamp} is not the largest record timestamp (${batchMax})`,
     );
   }

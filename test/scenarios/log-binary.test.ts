@@ -4,7 +4,7 @@
  * leaves no object behind; a write that fails is reported as such.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ErrorCode } from "../../lib/errors.js";
+import type { ErrorCode, Location } from "../../lib/errors.js";
 import { crc32c } from "../../lib/format/crc32c.js";
 import { BATCH_CRC_START, encodeRecordBatch } from "../../lib/format/record-batch.js";
 import { Compression } from "../../lib/format/types.js";
@@ -88,7 +88,8 @@ describe.each(backends)("binary produce on $name", (backend) => {
   const cases: {
     what: string;
     bytes: () => Uint8Array;
-    field: RegExp;
+    /** where the bad batch is, given as the input's second entry */
+    at: Location;
     code?: ErrorCode;
     config?: Record<string, string>;
   }[] = [
@@ -99,56 +100,59 @@ describe.each(backends)("binary produce on $name", (backend) => {
         b[b.length - 1]! ^= 0xff;
         return b;
       },
-      field: /^batches\[0\]\.batch\[0\]$/,
+      at: { input: 1, batch: 0 },
     },
     {
       what: "a record section that does not parse (CRC recomputed)",
       bytes: () => edited(batchOf(5), (v) => v.setUint8(61, 0x7f)), // the first record's length: -64
-      field: /^batches\[0\]\.batch\[0\]$/,
+      at: { input: 1, batch: 0 },
     },
     {
       what: "a maxTimestamp the records do not reach",
       bytes: () => edited(batchOf(5, { timestamp: now }), (v) => v.setBigInt64(35, BigInt(now + 1000))),
-      field: /maxTimestamp$/,
+      at: { input: 1, batch: 0, member: "maxTimestamp" },
     },
     {
       what: "a timestamp older than message.timestamp.before.max.ms",
       bytes: () => batchOf(5, { timestamp: now - 3_600_000 }),
-      field: /records\[0\]\.timestamp$/,
+      at: { input: 1, batch: 0, record: 0, member: "timestamp" },
       config: { "message.timestamp.before.max.ms": "60000" },
     },
     {
       what: "a null key on a compacted topic",
       bytes: () => batchOf(2, { key: null }),
-      field: /records\[0\]\.key$/,
+      at: { input: 1, batch: 0, record: 0, member: "key" },
       config: { "cleanup.policy": "compact" },
     },
     {
       what: "a record over max.message.bytes",
       bytes: () => batchOf(2, { size: 4000 }),
-      field: /records\[0\]$/,
+      at: { input: 1, batch: 0, record: 0 },
       code: "RECORD_TOO_LARGE",
       config: { "max.message.bytes": "2000" },
     },
   ];
 
-  it.each(cases)("refuses $what, commits nothing and leaves no object", async ({ bytes, field, code, config }) => {
-    const topic = topicName("bad");
-    await log.createTopic(topic, 2, config ?? {});
-    const before = await incoming();
-    const err = await expectCode(
-      log.produceBatches(topic, [
-        { partition: 1, bytes: batchOf(1) },
-        { partition: 0, bytes: bytes() },
-      ]),
-      code ?? "INVALID_ARGUMENT",
-    );
-    const named = String((err.details as { field?: string } | undefined)?.field ?? (err as { field?: string }).field);
-    expect(named.replace(/^batches\[1\]/, "batches[0]")).toMatch(field);
-    const described = await log.describeTopic(topic);
-    expect(described.partitions.map((p) => p.highWatermark)).toEqual([0, 0]);
-    expect(await incoming()).toEqual(before);
-  });
+  it.each(cases)(
+    "refuses $what, locating it, commits nothing and leaves no object",
+    async ({ bytes, at, code, config }) => {
+      const topic = topicName("bad");
+      await log.createTopic(topic, 2, config ?? {});
+      const before = await incoming();
+      const err = await expectCode(
+        log.produceBatches(topic, [
+          { partition: 1, bytes: batchOf(1) },
+          { partition: 0, bytes: bytes() },
+        ]),
+        code ?? "INVALID_ARGUMENT",
+      );
+      expect(err.details.at).toEqual(at);
+      expect(err.details.field).toBeUndefined();
+      const described = await log.describeTopic(topic);
+      expect(described.partitions.map((p) => p.highWatermark)).toEqual([0, 0]);
+      expect(await incoming()).toEqual(before);
+    },
+  );
 
   it("refuses a batch that decompresses to more than 16 MiB (a poison batch for every reader)", async () => {
     const topic = topicName("bomb");
@@ -160,7 +164,7 @@ describe.each(backends)("binary produce on $name", (backend) => {
     );
     expect(bomb.length).toBeLessThan(1024 * 1024); // small on the wire
     const err = await expectCode(log.produceBatches(topic, [{ partition: 0, bytes: bomb }]), "INVALID_ARGUMENT");
-    expect((err.details as { field?: string }).field).toBe("batches[0].batch[0]");
+    expect(err.details.at).toEqual({ input: 0, batch: 0 });
     expect((await log.describeTopic(topic)).partitions[0]!.highWatermark).toBe(0);
     // the same records in batches under the limit go in
     const half = encodeRecordBatch(

@@ -185,11 +185,11 @@ describe.each(backends)("log on $name", (backend) => {
       expect(new Set(res.results.map((r) => r.partition)).size).toBe(1);
     });
 
-    it("rejects bad records, naming them, and writes nothing", async () => {
+    it("rejects bad records, locating them in the record list, and writes nothing", async () => {
       const name = topicName("bad");
       await log.createTopic(name, 2, { "max.message.bytes": 100, "cleanup.policy": "compact" });
       let e = await expectCode(log.produce(name, [{ key: b("k"), value: new Uint8Array(200) }]), "RECORD_TOO_LARGE");
-      expect(e.details.field).toBe("records[0]");
+      expect(e.details.at).toEqual({ record: 0 });
       e = await expectCode(
         log.produce(name, [
           { key: b("k"), value: b("v") },
@@ -197,13 +197,13 @@ describe.each(backends)("log on $name", (backend) => {
         ]),
         "INVALID_ARGUMENT",
       );
-      expect(e.details.field).toBe("records[1].key");
+      expect(e.details.at).toEqual({ record: 1, member: "key" });
       e = await expectCode(log.produce(name, [{ key: b("k"), value: b("v"), partition: 9 }]), "PARTITION_NOT_FOUND");
       e = await expectCode(
         log.produce(name, [{ key: b("k"), value: b("v"), timestamp: Date.now() + 86_400_000 }]),
         "INVALID_ARGUMENT",
       );
-      expect(e.details.field).toBe("records[0].timestamp");
+      expect(e.details.at).toEqual({ record: 0, member: "timestamp" });
       await expectCode(log.produce(name, []), "INVALID_ARGUMENT");
       await expectCode(log.produce(topicName("missing"), [{ key: null, value: b("v") }]), "TOPIC_NOT_FOUND");
       const d = await log.describeTopic(name);

@@ -98,10 +98,11 @@ describe("a poison batch (millions of tiny records, small once compressed)", () 
     expect(over.body.field).toBe("body.batch[0]");
     const at = await api.post("/v1/topics/edge/partitions/0/records", emptyRecords(MAX_RECORDS_PER_BATCH), BINARY);
     expect(at.status).toBe(200);
-    // The domain's JSON-record path builds one batch per partition: the same limit, naming the records.
+    // The domain's JSON-record path builds one batch per partition: the same limit, located at the record list.
     const records = Array.from({ length: MAX_RECORDS_PER_BATCH + 1 }, () => ({ partition: 0, key: null, value: null }));
     const err = await expectCode(server.log.produce("edge", records), "INVALID_ARGUMENT");
-    expect(err.details).toMatchObject({ field: "records", limit: MAX_RECORDS_PER_BATCH });
+    expect(err.details).toMatchObject({ limit: MAX_RECORDS_PER_BATCH });
+    expect(err.details.at).toEqual({});
     expect((await api.get("/v1/topics/edge")).body.partitions[0].highWatermark).toBe(MAX_RECORDS_PER_BATCH);
   });
 

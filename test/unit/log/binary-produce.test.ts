@@ -68,14 +68,14 @@ describe("Log.produceBatches checks", () => {
     list: (p, o) => storage.store.list(p, o),
   });
 
-  it("refuses garbage in every codec's section as INVALID_ARGUMENT naming the batch, and stores nothing", async () => {
+  it("refuses garbage in every codec's section as INVALID_ARGUMENT locating the batch, and stores nothing", async () => {
     await log.createTopic("t", 1);
     for (const codec of [Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd]) {
       const bytes = edited(batchOf(3), (v) => v.setInt16(21, codec));
       const err = await log.produceBatches("t", [{ partition: 0, bytes }]).catch((e: unknown) => e);
       expect(err, `codec ${codec}`).toBeInstanceOf(StrataError);
       expect((err as StrataError).code).toBe("INVALID_ARGUMENT");
-      expect((err as StrataError).details.field).toBe("batches[0].batch[0]");
+      expect((err as StrataError).details.at).toEqual({ input: 0, batch: 0 });
     }
     expect(await incoming()).toBe(0);
     expect((await log.describeTopic("t")).partitions[0]!.highWatermark).toBe(0);
