@@ -87,7 +87,7 @@ describe("zstd", () => {
     const records = Array.from({ length: 50 }, (_, i) => ({
       key: utf8(`k${i}`),
       value: utf8(`value ${i} `.repeat(20)),
-      headers: [{ key: "h", value: utf8(String(i)) }],
+      headers: [{ name: "h", value: utf8(String(i)) }],
       timestamp: 1_700_000_000_000 + i,
     }));
     const bytes = encodeRecordBatch(records, { compression: Compression.zstd });
