@@ -48,6 +48,13 @@ loadState(); // start loading at import: by the time a service has opened its st
 /** Resolves once the zstd codec is usable, or known to be unusable (zstd calls then throw the reason). Never rejects. */
 export const zstdReady = (): Promise<void> => loadState().promise;
 
+/** Why the zstd codec cannot be used (its module failed to load); undefined if it loaded or is still loading. */
+export function zstdLoadFailure(): string | undefined {
+  const { error } = loadState();
+  if (error === undefined) return undefined;
+  return error instanceof Error ? error.message : String(error);
+}
+
 function ensureLoaded(): void {
   const state = loadState();
   if (state.error !== undefined) {
