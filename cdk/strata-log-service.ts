@@ -9,6 +9,7 @@
  * service-wide. The cdk-nag findings the design accepts are suppressed here, next to the reason, so that an app
  * embedding the construct inherits the reasons rather than rediscovering them.
  */
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
@@ -34,6 +35,9 @@ import { InvalidArgumentError } from "../lib/errors.js";
 
 /** The repository root: the default handler entries are its functions/ files. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The zstd codec's WASM file, which the bundled @bokuweb/zstd-wasm reads from beside the bundle (see bundling). */
+const ZSTD_WASM = join(dirname(createRequire(import.meta.url).resolve("@bokuweb/zstd-wasm")), "zstd.wasm");
 
 /** Where the three handlers are; the defaults are this repository's functions/. */
 export interface StrataEntries {
@@ -360,6 +364,12 @@ export class StrataLogService extends Construct {
         sourceMap: true,
         // The runtime ships AWS SDK v3; the rest (hono, zod, snappyjs, our code) is in the bundle.
         externalModules: ["@aws-sdk/*"],
+        // @bokuweb/zstd-wasm, bundled, reads zstd.wasm from the bundle's own directory (its __dirname) at start.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [`cp "${ZSTD_WASM}" "${outputDir}/zstd.wasm"`],
+        },
       },
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, "package-lock.json"),

@@ -12,6 +12,7 @@ await build({
   platform: "node",
   target: "node20",
   sourcemap: true,
-  external: ["commander", "@smithy/*", "@aws-sdk/*"],
+  // zstd-wasm reads its .wasm file next to its own module at run time: it cannot be bundled
+  external: ["commander", "@smithy/*", "@aws-sdk/*", "@bokuweb/zstd-wasm"],
   logLevel: "warning",
 });

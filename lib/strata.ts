@@ -9,6 +9,7 @@
  * await strata.log.createTopic("greetings", 3);
  * await strata.close();
  */
+import { zstdLoadFailure, zstdReady } from "./format/zstd.js";
 import { GroupCoordinator } from "./groups/coordinator.js";
 import { createLog, type Log, type LogOptions } from "./log/log.js";
 import { recordsAdmin } from "./maintenance/delete-records.js";
@@ -56,6 +57,13 @@ export interface Strata {
 export async function createStrata(config: StrataConfig): Promise<Strata> {
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? jsonLogger({ level: config.logLevel ?? "warn" });
+  // zstd's WASM module loads once per process; every decode of a zstd batch below assumes it has.
+  await zstdReady();
+  const zstdFailure = zstdLoadFailure();
+  if (zstdFailure !== undefined) {
+    // The other codecs work; a zstd batch is refused (produce) or a corrupt-data problem (fetch), naming the cause.
+    logger.error({ code: "ZSTD_UNAVAILABLE" }, `zstd batches cannot be read or written: ${zstdFailure}`);
+  }
   const storage = await openBackendStorage(config.storage);
   const { ledger, store } = storage;
   const log = createLog({

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { Command, CommanderError, Option } from "commander";
 import type { GroupDescription, PartitionOffset, ResetTarget, TopicDescription } from "./admin.js";
 import type { Auth } from "./auth.js";
+import { CODEC_BY_NAME } from "./codec.js";
 import type { StartPosition } from "./consumer.js";
 import { InvalidInputError, StrataClientError } from "./errors.js";
 import { Strata } from "./index.js";
@@ -132,9 +133,7 @@ function buildProgram(io: Io): Command {
     .option("-H, --header <name=value>", "add a header to every record (repeatable)", collect, [])
     .option("-p, --partition <n>", "send every record to this partition", int("--partition"))
     .addOption(
-      new Option("-z, --compression <codec>", "batch compression")
-        .choices(["none", "gzip", "snappy", "lz4"])
-        .default("none"),
+      new Option("-z, --compression <codec>", "batch compression").choices(Object.keys(CODEC_BY_NAME)).default("none"),
     )
     .option("--linger-ms <ms>", "batching delay", int("--linger-ms"), 5)
     .option("--progress", "show a progress bar even when stderr is not a terminal")

@@ -8,4 +8,5 @@ export { CODEC_BY_NAME, type CompressionName, codecByName } from "../../lib/form
 export { decodeFetchFrames } from "../../lib/format/fetch-frames.js";
 export { decodeRecordBatch, encodeRecordBatch, readRecords, splitBatches } from "../../lib/format/record-batch.js";
 export { Compression, type CompressionCodec, type DecodedRecord, type RecordInput } from "../../lib/format/types.js";
+export { zstdReady } from "../../lib/format/zstd.js";
 export { murmur2, partitionForKey } from "../../lib/log/partitioner.js";

@@ -17,6 +17,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
+import { zstdReady } from "./codec.js";
 import { ClosedError, InvalidInputError, MemberFencedError, NetworkError, StrataClientError } from "./errors.js";
 import { type FetchedPartition, readFetchAnswer } from "./fetched.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
@@ -416,6 +417,7 @@ export class Consumer {
           throw new StrataClientError("aborted", "POST /v1/fetch: aborted", { cause });
         throw new NetworkError("POST /v1/fetch: the answer was cut", cause);
       }
+      await zstdReady(); // a zstd batch decodes only once the codec has loaded
       return readFetchAnswer(body);
     } finally {
       this.fetchAbort = undefined;

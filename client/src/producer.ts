@@ -21,6 +21,7 @@ import {
   codecByName,
   encodeRecordBatch,
   partitionForKey,
+  zstdReady,
 } from "./codec.js";
 import {
   ClosedError,
@@ -297,6 +298,7 @@ export class Producer {
   /** One produce request for `batch`; resolves to the offset of each record. */
   private async post(q: PartitionQueue, batch: Encoded[], identity: Identity | undefined, baseSequence: number) {
     let body: Uint8Array;
+    await zstdReady(); // at once after the first time; the zstd codec must have loaded before any encode
     try {
       body = encodeRecordBatch(batch, { compression: this.codec, ...identity, baseSequence });
     } catch (cause) {

@@ -1,7 +1,7 @@
 /**
  * The batch compression codecs (attributes bits 0-2), synchronous: none, gzip (node:zlib), snappy and lz4
- * (pure TS, Kafka-compatible framings; see snappy.ts and lz4.ts). zstd is not implemented: reading a zstd batch is a
- * FormatError naming the codec, and asking to write one is an InvalidArgumentError.
+ * (pure TS, Kafka-compatible framings; see snappy.ts and lz4.ts), zstd (WASM, usable once `zstdReady()` has
+ * resolved; see zstd.ts). An unknown codec number is a FormatError on read and an InvalidArgumentError on write.
  * Every decompression is bounded by `maxOutputBytes` so a small hostile batch cannot expand without limit.
  */
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -10,6 +10,7 @@ import { asFormatError, FormatError } from "./errors.js";
 import { lz4Compress, lz4Decompress } from "./lz4.js";
 import { snappyCompress, snappyDecompress } from "./snappy.js";
 import { Compression, type CompressionCodec } from "./types.js";
+import { zstdCompress, zstdDecompress } from "./zstd.js";
 
 /** Default bound on one batch's decompressed records section. */
 export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
@@ -22,7 +23,10 @@ export const SUPPORTED_CODECS: readonly CompressionCodec[] = [
   Compression.gzip,
   Compression.snappy,
   Compression.lz4,
+  Compression.zstd,
 ];
+
+const SUPPORTED_NAMES = SUPPORTED_CODECS.map((c) => NAMES[c]).join(", ");
 
 export const codecName = (codec: number): string => NAMES[codec] ?? `unknown(${codec})`;
 
@@ -32,6 +36,7 @@ export const CODEC_BY_NAME = {
   gzip: Compression.gzip,
   snappy: Compression.snappy,
   lz4: Compression.lz4,
+  zstd: Compression.zstd,
 } as const satisfies Record<string, CompressionCodec>;
 export type CompressionName = keyof typeof CODEC_BY_NAME;
 
@@ -48,7 +53,7 @@ const GZIP_LEVEL = 6;
 /**
  * Compresses a records section with `codec`.
  * @example compress(Compression.lz4, bytes)
- * @throws InvalidArgumentError for a codec this build cannot write (zstd, or not a codec number)
+ * @throws InvalidArgumentError for a codec this build cannot write (not a codec number)
  */
 export function compress(codec: CompressionCodec, data: Uint8Array): Uint8Array {
   switch (codec) {
@@ -60,10 +65,12 @@ export function compress(codec: CompressionCodec, data: Uint8Array): Uint8Array 
       return snappyCompress(data);
     case Compression.lz4:
       return lz4Compress(data);
+    case Compression.zstd:
+      return zstdCompress(data);
     default:
       throw new InvalidArgumentError(
         "compression",
-        `compression codec ${codecName(codec)} is not supported (supported: none, gzip, snappy, lz4)`,
+        `compression codec ${codecName(codec)} is not supported (supported: ${SUPPORTED_NAMES})`,
       );
   }
 }
@@ -88,11 +95,12 @@ export function decompress(
       return snappyDecompress(data, maxOutputBytes);
     case Compression.lz4:
       return lz4Decompress(data, maxOutputBytes);
+    case Compression.zstd:
+      return zstdDecompress(data, maxOutputBytes);
     default:
-      throw new FormatError(
-        `compression codec ${codecName(codec)} is not supported (supported: none, gzip, snappy, lz4)`,
-        { details: { codec } },
-      );
+      throw new FormatError(`compression codec ${codecName(codec)} is not supported (supported: ${SUPPORTED_NAMES})`, {
+        details: { codec },
+      });
   }
 }
 

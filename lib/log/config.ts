@@ -44,8 +44,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   // The codec the server uses when it encodes JSON records; "producer" keeps binary batches as sent.
   "compression.type": {
     default: "producer",
-    // zstd is not offered: Node 20 has no zstd and no pure-JS encoder was fast enough (docs/FORMAT.md).
-    kind: { type: "enum", values: ["producer", "uncompressed", "gzip", "snappy", "lz4"] },
+    kind: { type: "enum", values: ["producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"] },
   },
 };
 

@@ -6,6 +6,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Consumer, type Message, Strata, type TopicPartition } from "../../client/src/index.js";
+import { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
+import { decodeFetchFrames } from "../../lib/format/fetch-frames.js";
+import { readBatchHeader } from "../../lib/format/record-batch.js";
+import { Compression } from "../../lib/format/types.js";
 import { startTestServer, type TestServer } from "./support.js";
 
 let srv: TestServer;
@@ -79,6 +83,31 @@ describe("standalone consumer (assign)", () => {
     await until(() => seen.some((s) => s.value === "late"), 10_000, "the record after resume");
     await consumer.close();
     await consumer.stopped();
+  });
+
+  it("reads what a producer with compression zstd wrote, and the stored batches are zstd", async () => {
+    await strata.admin().createTopic("zstd-sdk", { partitions: 1 });
+    const producer = strata.producer({ lingerMs: 20, compression: "zstd" });
+    const values = Array.from({ length: 300 }, (_, i) => `zstd record ${i} `.repeat(5));
+    await producer.send(
+      "zstd-sdk",
+      values.map((value) => ({ value, partition: 0 })),
+    );
+    await producer.close();
+    const res = await fetch(`${srv.url}/v1/fetch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: BATCHES_MEDIA_TYPE },
+      body: JSON.stringify({ partitions: [{ topic: "zstd-sdk", partition: 0, offset: 0 }] }),
+    });
+    const [frame] = decodeFetchFrames(new Uint8Array(await res.arrayBuffer()));
+    expect(readBatchHeader(frame!.batches).compression).toBe(Compression.zstd);
+    const got: string[] = [];
+    const consumer = strata.consumer({ maxWaitMs: 100 });
+    consumer.assign([{ topic: "zstd-sdk", partition: 0, offset: "earliest" }]);
+    await consumer.run({ eachMessage: ({ message }) => void got.push(message.value!.toString()) });
+    await until(() => got.length === values.length, 10_000, "every zstd record");
+    await consumer.close();
+    expect(got).toEqual(values);
   });
 
   it("starts at a timestamp", async () => {

@@ -1,6 +1,8 @@
 /** Shared helpers for the format tests: record arbitraries, JSON <-> record conversion, kafkajs internals. */
 import { createRequire } from "node:module";
 import fc from "fast-check";
+import { crc32c } from "../../../lib/format/crc32c.js";
+import { BATCH_CRC_START, BATCH_HEADER_SIZE, LOG_OVERHEAD } from "../../../lib/format/record-batch.js";
 import type { RecordInput } from "../../../lib/format/types.js";
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -89,4 +91,39 @@ export function asKafkajs(records: (RecordInput & { offset: number })[]) {
       headers,
     };
   });
+}
+
+/**
+ * `batch` (one encoded batch) with its records section replaced by `section`, as another encoder would have
+ * written it: the batch length and the CRC are recomputed, the header (codec included) is kept.
+ */
+export function withRecordsSection(batch: Uint8Array, section: Uint8Array): Uint8Array {
+  const out = new Uint8Array(BATCH_HEADER_SIZE + section.length);
+  out.set(batch.subarray(0, BATCH_HEADER_SIZE));
+  out.set(section, BATCH_HEADER_SIZE);
+  const view = new DataView(out.buffer);
+  view.setInt32(8, out.length - LOG_OVERHEAD); // batchLength
+  view.setUint32(17, crc32c(out, BATCH_CRC_START));
+  return out;
+}
+
+/**
+ * A zstd frame WITHOUT a content size (as a streaming encoder writes), of RLE blocks: `blocks` blocks of
+ * `blockBytes` copies of `byte`, 4 bytes each. Built by hand, so it is an encoder independent of the WASM one.
+ */
+export function rleFrame(blocks: number, blockBytes: number, byte = 0x61): Uint8Array {
+  const out = new Uint8Array(6 + 4 * blocks);
+  new DataView(out.buffer).setUint32(0, 0xfd2fb528, true);
+  out[4] = 0x00; // no content size, no checksum, no dictionary, not single-segment
+  out[5] = 11 << 3; // window descriptor: 2^(10+11) = 2 MiB
+  for (let i = 0; i < blocks; i++) {
+    const last = i === blocks - 1 ? 1 : 0;
+    const header = (blockBytes << 3) | (1 << 1) | last; // type 1: RLE
+    const at = 6 + 4 * i;
+    out[at] = header & 0xff;
+    out[at + 1] = (header >> 8) & 0xff;
+    out[at + 2] = (header >> 16) & 0xff;
+    out[at + 3] = byte;
+  }
+  return out;
 }

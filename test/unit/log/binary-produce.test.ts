@@ -10,21 +10,24 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { StrataError } from "../../../lib/errors.js";
 import { crc32c } from "../../../lib/format/crc32c.js";
 import { BATCH_CRC_START, encodeRecordBatch } from "../../../lib/format/record-batch.js";
 import { Compression, type CompressionCodec } from "../../../lib/format/types.js";
+import { zstdReady } from "../../../lib/format/zstd.js";
 import { createLog, type Log } from "../../../lib/log/log.js";
 import { type EmbeddedStorage, openEmbeddedStorage } from "../../../lib/storage/data-dir.js";
 import type { ObjectStore } from "../../../lib/storage/object-store.js";
 import { codeOf } from "../../support/outcome.js";
+import { rleFrame, withRecordsSection } from "../format/support.js";
 
 describe("Log.produceBatches checks", () => {
   const enc = new TextEncoder();
   let dir: string;
   let storage: EmbeddedStorage;
   let log: Log;
+  beforeAll(zstdReady);
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "strata-binary-produce-"));
     storage = await openEmbeddedStorage(dir);
@@ -77,6 +80,17 @@ describe("Log.produceBatches checks", () => {
       expect((err as StrataError).code).toBe("INVALID_ARGUMENT");
       expect((err as StrataError).details.at).toEqual({ input: 0, batch: 0 });
     }
+    expect(await incoming()).toBe(0);
+    expect((await log.describeTopic("t")).partitions[0]!.highWatermark).toBe(0);
+  });
+
+  it("refuses a zstd bomb (1 GiB from 32 KiB, no content size) naming the batch and the limit, and stores nothing", async () => {
+    await log.createTopic("t", 1);
+    const bytes = withRecordsSection(batchOf(1, { compression: Compression.zstd }), rleFrame(8192, 128 * 1024));
+    const err = await log.produceBatches("t", [{ partition: 0, bytes }]).catch((e: unknown) => e);
+    expect((err as StrataError).code).toBe("INVALID_ARGUMENT");
+    expect((err as StrataError).details.field).toBe("batches[0].batch[0]");
+    expect((err as StrataError).message).toMatch(/zstd: output larger than 16777216 bytes/);
     expect(await incoming()).toBe(0);
     expect((await log.describeTopic("t")).partitions[0]!.highWatermark).toBe(0);
   });
