@@ -89,7 +89,7 @@ describe("Log.produceBatches checks", () => {
     const bytes = withRecordsSection(batchOf(1, { compression: Compression.zstd }), rleFrame(8192, 128 * 1024));
     const err = await log.produceBatches("t", [{ partition: 0, bytes }]).catch((e: unknown) => e);
     expect((err as StrataError).code).toBe("INVALID_ARGUMENT");
-    expect((err as StrataError).details.field).toBe("batches[0].batch[0]");
+    expect((err as StrataError).details.at).toEqual({ input: 0, batch: 0 });
     expect((err as StrataError).message).toMatch(/zstd: output larger than 16777216 bytes/);
     expect(await incoming()).toBe(0);
     expect((await log.describeTopic("t")).partitions[0]!.highWatermark).toBe(0);
