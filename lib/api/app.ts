@@ -11,6 +11,8 @@ import type { LogService } from "../log/service.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
 import {
+  type AnswerPart,
+  answerBytes,
   envelopeSize,
   type FetchJson,
   fetchAnswerText,
@@ -210,7 +212,9 @@ export function createApp(deps: AppDeps): Hono {
     }
     const answer = fetchResultToText(await log.fetch(topic, partition, options), q.encoding);
     trimToBudget([answer], limits.maxResponseBytes);
-    return c.body(fetchAnswerText(answer), 200, { "content-type": "application/json" });
+    return c.body(answerBytes(fetchAnswerText(answer)) as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/json",
+    });
   });
 
   app.post("/v1/fetch", async (c) => {
@@ -248,8 +252,14 @@ export function createApp(deps: AppDeps): Hono {
       return json;
     });
     trimToBudget(ok, limits.maxResponseBytes, envelopeSize(partitions));
-    const texts = partitions.map((p) => ("error" in p ? JSON.stringify(p) : fetchAnswerText(p)));
-    return c.body(`{"partitions":[${texts.join(",")}]}`, 200, { "content-type": "application/json" });
+    const parts: AnswerPart[] = ['{"partitions":['];
+    partitions.forEach((p, i) => {
+      if (i > 0) parts.push(",");
+      if ("error" in p) parts.push(JSON.stringify(p));
+      else parts.push(...fetchAnswerText(p));
+    });
+    parts.push("]}");
+    return c.body(answerBytes(parts) as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/json" });
   });
 
   groupRoutes(app, groups, (c) => jsonBody(c));

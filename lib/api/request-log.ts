@@ -27,7 +27,9 @@ export function installRequestLog(app: Hono, logger: Logger): void {
     const state: RequestState = { logger: logger.child({ requestId }) };
     states.set(c.req.raw, state);
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
+    // On the answer's own headers: c.header() on a finished answer rebuilds it as a web Response, and
+    // @hono/node-server then streams its body through a ReadableStream instead of writing it at once.
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
     const status = c.res.status;
     const fields = {
       method: c.req.method,

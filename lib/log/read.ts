@@ -199,6 +199,8 @@ export async function fetchBatches(
     throwErrors: true,
   });
   const { batches, nextOffset, highWatermark, logStartOffset } = answer as BatchesOfPartition;
+  // Each batch is already its own copy (wireBytes): one batch is the answer as it is, not copied again.
+  if (batches.length === 1) return { bytes: batches[0]!, nextOffset, highWatermark, logStartOffset };
   const bytes = new Uint8Array(batches.reduce((n, b) => n + b.length, 0));
   let at = 0;
   for (const b of batches) {
