@@ -1,6 +1,6 @@
 /**
  * The consumer, in the style of kafkajs: subscribe() (group membership) or assign() (standalone), then
- * run({ eachMessage }) or run({ eachBatch }).
+ * run({ eachMessage }) or run({ eachBatch }), or `for await (const message of consumer)` (consumer-iterator.ts).
  *
  * Group protocol (KIP-848 style, see the groups routes): the member joins with its topics, heartbeats in the
  * background with the partitions it owns, and each answer lists what it may own now. A partition no longer listed is
@@ -15,13 +15,14 @@
  * A fetch answer's error for one partition never holds back the others' records: the failing partition alone is
  * reported (onPartitionError), then retried after its own backoff (retriable) or paused (not retriable).
  */
-import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
+import { type ConsumedMessage, consumerIterator } from "./consumer-iterator.js";
 import { ClosedError, InvalidInputError, MemberFencedError, NetworkError, StrataClientError } from "./errors.js";
 import { type FetchedPartition, readFetchAnswer } from "./fetched.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import type { Message } from "./records.js";
 import { backoffMs, sleep, withRetries } from "./retry.js";
+import { randomId } from "./runtime.js";
 
 /** Where to start a partition: an offset, the log's start or end, or the first record at or after a time. */
 export type StartPosition = number | "earliest" | "latest" | { timestamp: number };
@@ -172,6 +173,7 @@ export class Consumer {
   private heartbeatNow: (() => void) | undefined;
   private lastCommitAt = Date.now();
   private fatal: unknown;
+  private readonly closingHooks: (() => void)[] = [];
   private readonly sessionTimeoutMs: number;
   private readonly autoCommit: boolean;
 
@@ -294,10 +296,26 @@ export class Consumer {
     this.options.onCommit?.(list);
   }
 
+  /**
+   * The consumer as an async iterator, instead of run(): each message once the loop body that got the previous one
+   * is done; leaving the loop closes the consumer (commit, onRevoked, leave the group).
+   * @example
+   * for await (const message of consumer) console.log(message.topic, message.offset, message.value?.toString());
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumedMessage> {
+    return consumerIterator(this);
+  }
+
+  /** For consumer-iterator.ts: called first thing in close(), so a message held by the iterator is let go. */
+  onClosing(hook: () => void): void {
+    this.closingHooks.push(hook);
+  }
+
   /** Stops fetching, lets the handler finish the message in hand, commits, calls onRevoked and leaves the group. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const hook of this.closingHooks) hook();
     this.stopping = true;
     this.fetchAbort?.abort();
     this.wake?.();
@@ -543,8 +561,8 @@ export class Consumer {
   private async join(): Promise<void> {
     // A client-chosen member id (KIP-1082), fresh per join; the joinId makes a join retried after a lost answer
     // find the incarnation it created (without it the server would fence that one and start another).
-    const memberId = randomUUID();
-    const joinId = randomUUID();
+    const memberId = randomId();
+    const joinId = randomId();
     let sentAt = Date.now();
     const r = await withRetries(
       () => {

@@ -5,6 +5,7 @@
  */
 import { type Auth, createSigner, type OutgoingRequest, type Signer } from "./auth.js";
 import { errorFromProblem, NetworkError, type Problem, StrataClientError } from "./errors.js";
+import { envVar } from "./runtime.js";
 
 export { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
 
@@ -39,7 +40,7 @@ export class HttpClient {
   private readonly doFetch: typeof fetch;
 
   constructor(options: ConnectionOptions = {}) {
-    const url = options.url ?? process.env.STRATA_URL ?? "http://127.0.0.1:8080";
+    const url = options.url ?? envVar("STRATA_URL") ?? "http://127.0.0.1:8080";
     this.baseUrl = url.replace(/\/+$/, "");
     this.sign = createSigner(options.auth);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;

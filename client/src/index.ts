@@ -35,6 +35,7 @@ export type { Auth, AwsCredentials } from "./auth.js";
 export { murmur2, partitionForKey } from "./codec.js";
 export type * from "./consumer.js";
 export { Consumer, ownershipWindowMs } from "./consumer.js";
+export type { ConsumedMessage } from "./consumer-iterator.js";
 export * from "./errors.js";
 export type { ConnectionOptions, RequestOptions } from "./http.js";
 export { BATCHES_MEDIA_TYPE, HttpClient } from "./http.js";
