@@ -53,7 +53,7 @@ describe("the SDK for browsers and edge runtimes", () => {
       setTimeout,
       clearTimeout,
       queueMicrotask,
-      WebAssembly: globalThis.WebAssembly,
+      WebAssembly: (globalThis as Record<string, unknown>).WebAssembly,
       console,
     };
     runInNewContext(`${text}\nglobalThis.StrataSDK = StrataSDK;`, sandbox);
