@@ -21,7 +21,7 @@ import { ClosedError, InvalidInputError, MemberFencedError, NetworkError, Strata
 import { type FetchedPartition, readFetchAnswer } from "./fetched.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import type { Message } from "./records.js";
-import { backoffMs, sleep, withRetries } from "./retry.js";
+import { backoffMs, sleep } from "./retry.js";
 import { randomId } from "./runtime.js";
 
 /** Where to start a partition: an offset, the log's start or end, or the first record at or after a time. */
@@ -323,8 +323,11 @@ export class Consumer {
     await this.loopDone;
     await this.heartbeatDone;
     await this.lock.run(async () => {
-      if (this.topics && this.member) await this.revoke(this.assignment());
-      else if (this.autoCommit) await this.commit().catch(() => {});
+      if (this.topics && this.member) {
+        const all = this.assignment();
+        if (all.length > 0) this.reportRebalance([], all, []);
+        await this.revoke(all);
+      } else if (this.autoCommit) await this.commit().catch(() => {});
     });
     const m = this.member;
     this.member = undefined;
@@ -368,7 +371,11 @@ export class Consumer {
           continue;
         }
         if (e instanceof StrataClientError && (e.retriable || e.code === "aborted")) {
-          if (e.code !== "aborted") await sleep(backoffMs(failures++, { maxBackoffMs: 5000 }));
+          if (e.code !== "aborted") {
+            const delayMs = backoffMs(failures, { maxBackoffMs: 5000 });
+            this.http.events.emit("retry", { operation: "fetch", attempt: failures++, delayMs, error: e });
+            await sleep(delayMs);
+          }
           continue;
         }
         this.fatal = e;
@@ -564,7 +571,8 @@ export class Consumer {
     const memberId = randomId();
     const joinId = randomId();
     let sentAt = Date.now();
-    const r = await withRetries(
+    const r = await this.http.retrying(
+      "join-group",
       () => {
         sentAt = Date.now();
         return this.http.json<JoinAnswer>("POST", `${this.groupPath()}/members`, {
@@ -629,6 +637,7 @@ export class Consumer {
     const listed = new Set(assignments.map(key));
     const revoked = this.assignment().filter((tp) => !listed.has(key(tp)));
     const added = assignments.filter((tp) => !this.owned.has(key(tp)));
+    if (revoked.length > 0 || added.length > 0) this.reportRebalance(added, revoked, []);
     if (revoked.length > 0) {
       await this.revoke(revoked);
       this.heartbeatNow?.(); // tell the coordinator now, so the new owner can start
@@ -657,9 +666,22 @@ export class Consumer {
   private async lose(): Promise<void> {
     await this.lock.run(async () => {
       const lost = this.assignment();
+      if (lost.length > 0) this.reportRebalance([], [], lost);
       this.owned.clear();
       this.member = undefined;
       if (lost.length > 0) await this.options.onLost?.(lost);
+    });
+  }
+
+  private reportRebalance(assigned: TopicPartition[], revoked: TopicPartition[], lost: TopicPartition[]): void {
+    const m = this.member;
+    this.http.events.emit("rebalance", {
+      group: this.options.groupId ?? "",
+      memberId: m?.memberId ?? "",
+      memberEpoch: m?.memberEpoch ?? -1,
+      assigned,
+      revoked,
+      lost,
     });
   }
 

@@ -34,7 +34,7 @@ import {
 } from "./errors.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import { type ProducerRecord, type RecordMetadata, toBytes, toHeaders } from "./records.js";
-import { type RetryOptions, withRetries } from "./retry.js";
+import type { RetryOptions } from "./retry.js";
 
 export type { CompressionName };
 
@@ -272,7 +272,8 @@ export class Producer {
     let baseSequence = -1;
     let attempted = false;
     try {
-      const offsets = await withRetries(
+      const offsets = await this.http.retrying(
+        "produce",
         async () => {
           if (this.idempotent && identity === undefined) {
             identity = await this.producerIdentity();
@@ -343,7 +344,8 @@ export class Producer {
   }
 
   private register(): Promise<Identity> {
-    const p = withRetries(() => this.http.json<Identity>("POST", "/v1/producers", { json: {} }), this.options.retry);
+    const register = () => this.http.json<Identity>("POST", "/v1/producers", { json: {} });
+    const p = this.http.retrying("register-producer", register, this.options.retry);
     p.catch(() => {
       if (this.identity === p) this.identity = undefined;
     });
