@@ -24,10 +24,17 @@ afterAll(async () => {
 const strata = (args: string[], input?: string): Promise<Run> => runCli(srv.url, args, { input });
 const lines = (r: Run) => r.stdout.trim().split("\n").filter(Boolean);
 
-/** Records at fixed timestamps through produce --json (partition 0): value `t<ts>` at each ts. */
-async function timed(topic: string, timestamps: number[]) {
+/**
+ * Three hours ago, on a whole second: records stamped from here are older than --ago 1h yet well inside the default
+ * retention (stamps near 1970 would be removed by the server's retention while the test runs).
+ */
+const BASE = Math.floor((Date.now() - 3 * 3_600_000) / 1000) * 1000;
+const iso = (ms: number) => new Date(BASE + ms).toISOString();
+
+/** Records at BASE + each of `times` through produce --json (partition 0): value `t<time>`. */
+async function timed(topic: string, times: number[]) {
   await strata(["topics", "create", topic, "-p", "1"]);
-  const input = timestamps.map((ts) => JSON.stringify({ value: `t${ts}`, timestamp: ts })).join("\n");
+  const input = times.map((t) => JSON.stringify({ value: `t${t}`, timestamp: BASE + t })).join("\n");
   expect((await strata(["produce", topic, "--json"], input)).code).toBe(0);
 }
 
@@ -101,13 +108,12 @@ describe("strata CLI: day-2 operations", () => {
     const at = (args: string[]) => strata(["consume", "clock", "-e", "-f", "%s\\n", ...args]);
     expect(lines(await at(["-o", "-2"]))).toEqual(["t4000", "t5000"]);
     expect(lines(await at(["-o", "-99"]))).toHaveLength(5);
-    expect(lines(await at(["-o", "s@2000", "-o", "e@4000"]))).toEqual(["t2000", "t3000"]);
-    expect(lines(await at(["-o", "s@1970-01-01T00:00:02.500Z"]))).toEqual(["t3000", "t4000", "t5000"]);
+    expect(lines(await at(["-o", `s@${BASE + 2000}`, "-o", `e@${BASE + 4000}`]))).toEqual(["t2000", "t3000"]);
+    expect(lines(await at(["-o", `s@${iso(2500)}`]))).toEqual(["t3000", "t4000", "t5000"]);
     // e@ alone (from the end is empty) and e@ before every record: both end at once
-    expect((await strata(["consume", "clock", "-o", "beginning", "-o", "e@1500", "-f", "%s\\n"])).stdout).toBe(
-      "t1000\n",
-    );
-    expect((await strata(["consume", "clock", "-o", "e@500"])).stdout).toBe("");
+    const window = ["consume", "clock", "-o", "beginning", "-o", `e@${iso(1500)}`, "-f", "%s\\n"];
+    expect((await strata(window)).stdout).toBe("t1000\n");
+    expect((await strata(["consume", "clock", "-o", `e@${BASE + 500}`])).stdout).toBe("");
 
     const now = Date.now();
     await strata(["produce", "clock", "--json"], JSON.stringify({ value: "recent", timestamp: now - 60_000 }));
@@ -171,8 +177,8 @@ describe("strata CLI: day-2 operations", () => {
     expect(await plan(["--to-offset", "99"])).toBe(5); // clamped to the high watermark
     expect(await plan(["--shift-by", "-2"])).toBe(1);
     expect(await plan(["--shift-by", "+9"])).toBe(5);
-    expect(await plan(["--to-datetime", "1970-01-01T00:00:02.500Z"])).toBe(2);
-    expect(await plan(["--to-datetime", "4000"])).toBe(3);
+    expect(await plan(["--to-datetime", iso(2500)])).toBe(2);
+    expect(await plan(["--to-datetime", String(BASE + 4000)])).toBe(3);
     expect(await plan(["--by-duration", "1h"])).toBe(5); // every record is older than an hour
     expect(await plan(["--to-earliest", "--topic", "resets:0"])).toBe(0);
     expect(await committed()).toBe(3);
