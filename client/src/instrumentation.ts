@@ -5,8 +5,13 @@
  * retry at warn, rebalance at info). A listener or logger that throws never breaks the client: the error is dropped.
  * No node:events, so the core stays portable.
  */
-import type { TopicPartition } from "./admin.js";
 import type { StrataClientError } from "./errors.js";
+
+/** A topic's partition (admin.ts's TopicPartition, restated: the transport imports this file, and admin.ts it). */
+interface TopicPartition {
+  topic: string;
+  partition: number;
+}
 
 export interface RequestEvent {
   method: string;
