@@ -1,7 +1,7 @@
 // The esbuild options of the client's two builds, shared by build.mjs and the test that bundles the SDK for browsers
 // (test/client/browser-bundle.test.ts). The browser build is the SDK entry alone on esbuild's browser platform,
 // where any `node:` import fails the build; the one the shared codec has (node:zlib, for gzip) is replaced by
-// src/zlib-browser.ts. SigV4's optional packages stay external, loaded only when signing is asked for.
+// src/zlib-browser.ts, gzip in plain TypeScript. SigV4's optional packages stay external, loaded only when signing is asked for.
 import { fileURLToPath } from "node:url";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * The SDK core runs wherever fetch exists: its entry bundles for esbuild's browser platform (where a `node:` import
  * fails the build) with the options of the published browser build, and the bundle, run in a context with web
- * globals only (no process, no Buffer, no require), produces to and consumes from a real local server.
+ * globals only (no process, no Buffer, no require), produces to and consumes from a real local server, gzip included.
  */
 import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
@@ -64,14 +64,17 @@ describe("the SDK for browsers and edge runtimes", () => {
     const [meta] = await producer.send("web", [{ key: "k", value: "from a browser" }]);
     await producer.close();
     expect(meta).toMatchObject({ partition: 0, offset: 0 });
+    const gzipped = strata.producer({ compression: "gzip" }); // node:zlib's stand-in, zlib-browser.ts
+    await gzipped.send("web", [{ value: "gzip too" }]);
+    await gzipped.close();
 
     const consumer = strata.consumer({ groupId: "web-readers", autoOffsetReset: "earliest" });
     consumer.subscribe({ topics: ["web"] });
     const seen: string[] = [];
     for await (const message of consumer) {
       seen.push(new TextDecoder().decode(message.value!));
-      break;
+      if (seen.length === 2) break;
     }
-    expect(seen).toEqual(["from a browser"]);
+    expect(seen).toEqual(["from a browser", "gzip too"]);
   });
 });
