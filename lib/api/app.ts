@@ -8,6 +8,8 @@ import { type Context, Hono } from "hono";
 import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError, isStrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { NotReadyError } from "../storage/ready.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
 import {
@@ -66,6 +68,10 @@ export interface AppDeps {
   guard?: GuardOptions;
   /** one line per request (request-log.ts) and every server fault; default: nothing logged */
   logger?: Logger;
+  /** where request counts and durations go (HttpRequests, HttpRequestDuration); default nowhere */
+  metrics?: Metrics;
+  /** GET /readyz: resolves when the storage answers, rejects with the cause (lib/storage/ready.ts); default: always ready */
+  ready?: () => Promise<void>;
 }
 
 /**
@@ -79,7 +85,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const logger = deps.logger ?? silentLogger;
   // first: the guard's refusals are requests too
-  installRequestLog(app, logger);
+  installRequestLog(app, logger, deps.metrics);
   installGuard(app, deps.guard);
   /** A 5xx is the server's own fault: logged with the error (its code, cause and stack), wherever it is answered. */
   const logServerFault = (c: Context, status: number, error: unknown) => {
@@ -121,7 +127,20 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
+  // Liveness: the process answers. Readiness: the storage answers too (one ledger read, one object listing).
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.ready?.();
+    } catch (e) {
+      noteErrorCode(c, edgeKinds.notReady.slug);
+      requestLogger(c, logger).warn({ err: e }, "not ready");
+      const part = e instanceof NotReadyError ? { part: e.part } : {};
+      const detail = e instanceof Error ? e.message : String(e);
+      return problemResponse(problemOf(edgeKinds.notReady, detail, part), { "retry-after": "1" });
+    }
+    return c.json({ status: "ready" });
+  });
   // Generated on first request (zod -> JSON Schema costs tens of ms), not at start-up, then kept.
   let openapi: ReturnType<typeof openApiDocument> | undefined;
   app.get("/v1/openapi.json", (c) => {

@@ -75,7 +75,16 @@ function cycles(): string[][] {
   return out;
 }
 
-const EDGES = ["lib/api/", "lib/server/", "lib/kafka/", "lib/console/", "functions/", "client/", "cdk/"];
+const EDGES = [
+  "lib/api/",
+  "lib/server/",
+  "lib/kafka/",
+  "lib/console/",
+  "lib/prometheus/",
+  "functions/",
+  "client/",
+  "cdk/",
+];
 const DOMAIN = ["lib/log/", "lib/groups/", "lib/maintenance/", "lib/metrics/", "lib/security/", "lib/util/"];
 const AWS_ALLOWED = [
   /^lib\/storage\/(aws-|s3-|dynamodb-)/,
@@ -121,6 +130,16 @@ describe("the import graph", () => {
         (t) => DOMAIN.some((d) => t.startsWith(d)),
       ),
     ).toEqual([]);
+  });
+
+  it("uses prom-client only in lib/prometheus, the Metrics port's Prometheus adapter", () => {
+    const offenders = [...graph]
+      .filter(([f, { packages }]) => packages.includes("prom-client") && !f.startsWith("lib/prometheus/"))
+      .map(([f]) => f);
+    expect(offenders).toEqual([]);
+    expect(
+      [...graph].some(([f, { packages }]) => f.startsWith("lib/prometheus/") && packages.includes("prom-client")),
+    ).toBe(true);
   });
 
   it("uses the AWS SDK only in the AWS adapters, functions/, cdk/ and the SDK's signer", () => {
