@@ -1,7 +1,7 @@
 /**
  * The folder layout is the architecture (README, "Architecture"): these checks read every import of our own
  * TypeScript and fail on an import cycle, on an arrow pointing upward (the domain importing an edge), on format
- * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters,
+ * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters, lib/dev,
  * functions/, cdk/ and the SDK's SigV4 signer.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -81,6 +81,7 @@ const EDGES = [
   "lib/kafka/",
   "lib/console/",
   "lib/prometheus/",
+  "lib/dev/",
   "functions/",
   "client/",
   "cdk/",
@@ -91,6 +92,7 @@ const AWS_ALLOWED = [
   /^lib\/maintenance\/aws-/,
   /^functions\//,
   /^cdk\//,
+  /^lib\/dev\//, // development tooling: the emulators and `npm run dev:aws`
   /^client\/src\/auth\.ts$/, // SigV4 signing of SDK requests, an optional dependency of the SDK
 ];
 
@@ -142,7 +144,7 @@ describe("the import graph", () => {
     ).toBe(true);
   });
 
-  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/ and the SDK's signer", () => {
+  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/, lib/dev and the SDK's signer", () => {
     const offenders = [...graph]
       .filter(
         ([f, { packages }]) => packages.some((p) => p.startsWith("@aws-sdk/")) && !AWS_ALLOWED.some((r) => r.test(f)),
