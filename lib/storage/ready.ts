@@ -41,8 +41,12 @@ async function within(part: string, work: Promise<unknown>, timeoutMs: number): 
   }
 }
 
+/** The error's message and, when it wraps others, what the innermost says (ECONNREFUSED, AccessDenied...). */
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const code = (e as { code?: string }).code;
-  return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  let root: unknown = e;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  if (root === e) return e.message;
+  const r = root as Error & { code?: string };
+  return `${e.message} (${r.code && !r.message.includes(r.code) ? `${r.code}: ${r.message}` : r.message})`;
 }
