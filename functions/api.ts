@@ -10,6 +10,9 @@ import { containerStrata, invocation, metrics } from "./lambda.js";
 
 type ApiHandler = ReturnType<typeof handle>;
 
+/** The longest live tail behind API Gateway (whose integration limit is 30 s), leaving time to answer. */
+export const LAMBDA_TAIL_MS = 25_000;
+
 let built: Promise<ApiHandler> | undefined;
 
 async function build(): Promise<ApiHandler> {
@@ -20,7 +23,9 @@ async function build(): Promise<ApiHandler> {
   // are refused as locally; CORS only for STRATA_CORS_ORIGINS (a bad value fails the first request, naming it).
   const guard = lambdaGuardFromEnv(process.env);
   const ready = () => checkReady(strata.storage);
-  return handle(createApp({ log, groups, records, guard, logger, metrics, ready }));
+  // A live tail ends before API Gateway's 30 s integration limit; the client resumes with Last-Event-ID.
+  const tail = { maxDurationMs: LAMBDA_TAIL_MS };
+  return handle(createApp({ log, groups, records, guard, logger, metrics, ready, tail }));
 }
 
 export const handler: ApiHandler = (event, context) =>

@@ -44,6 +44,7 @@ import {
   topicName,
   updateTopicBody,
 } from "./schemas.js";
+import { EVENT_STREAM, resumeOffset, type TailOptions, tail } from "./tail.js";
 
 // Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
 export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
@@ -70,6 +71,8 @@ export interface AppDeps {
   logger?: Logger;
   /** where request counts and durations go (HttpRequests, HttpRequestDuration); default nowhere */
   metrics?: Metrics;
+  /** the live tail (tail.ts): keep-alive interval and longest stream; default 15 s, unbounded */
+  tail?: TailOptions;
   /** GET /readyz: resolves when the storage answers, rejects with the cause (lib/storage/ready.ts); default: always ready */
   ready?: () => Promise<void>;
 }
@@ -211,6 +214,13 @@ export function createApp(deps: AppDeps): Hono {
     const partition = partitionParam(c);
     const binary = acceptsBatches(c.req.header("accept"));
     const q = parse(binary ? binaryFetchQuery : jsonFetchQuery, c.req.query(), "query");
+    if (!binary && accepts(c.req.header("accept"), EVENT_STREAM)) {
+      const resume = resumeOffset(c.req.header("last-event-id"));
+      const start = resume ?? fetchStart(q.offset, q.timestamp);
+      const maxBytes = q.maxBytes ?? limits.maxFetchBytes;
+      const request = { topic, partition, start, maxRecords: q.maxRecords, maxBytes, encoding: q.encoding };
+      return tail(c, log, request, deps.tail ?? {});
+    }
     const options = {
       offset: fetchStart(q.offset, q.timestamp),
       maxRecords: q.maxRecords,
@@ -304,8 +314,10 @@ class UnsupportedMedia extends Error {
 
 const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
 
-const acceptsBatches = (accept: string | undefined) =>
-  (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
+const accepts = (accept: string | undefined, type: string) =>
+  (accept ?? "").split(",").some((part) => mediaType(part) === type);
+
+const acceptsBatches = (accept: string | undefined) => accepts(accept, BATCHES_MEDIA_TYPE);
 
 function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
   const { producerId, producerEpoch, baseSequence } = q;

@@ -42,6 +42,7 @@ import type {
   TopicDescription,
 } from "./types.js";
 import { Waiter } from "./waiter.js";
+import { waitForCommit } from "./waiting.js";
 
 export interface LogOptions {
   /** topic metadata cache on the data path (at most 10 s) */
@@ -189,6 +190,23 @@ export class Log implements LogService {
 
   fetchBatches(topicName: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult> {
     return fetchBatches(this.ctx, topicName, partition, options);
+  }
+
+  /**
+   * Waits until the partition may have records at or past `offset`, `ms` pass, the log stops, or `signal` aborts
+   * (the live tail's wait between reads: the HTTP edge reads with maxWaitMs 0, then waits here). False once the
+   * log has stopped waiting (the server is closing): the tail ends instead of reading again at once.
+   */
+  async waitForRecords(
+    topicName: string,
+    partition: number,
+    offset: number,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const topicRecord = await this.topics.partition(topicName, partition);
+    await waitForCommit(this.ctx, [{ partition, topicRecord }], [offset], ms, signal);
+    return !this.waiter.isStopped;
   }
 
   /** Fetches waiting for records now (long polls, live tails): the WaitingFetches gauge. */

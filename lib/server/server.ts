@@ -8,9 +8,10 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.js";
 import { checkGuardOptions } from "../api/guard.js";
 import type { Limits } from "../api/limits.js";
+import type { TailOptions } from "../api/tail.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupCoordinator } from "../groups/coordinator.js";
-import type { LogService } from "../log/service.js";
+import type { Log } from "../log/log.js";
 import { allMetrics } from "../metrics/metrics.js";
 import { PrometheusMetrics } from "../prometheus/metrics.js";
 import { Readings } from "../prometheus/readings.js";
@@ -61,12 +62,15 @@ export interface ServerOptions {
   metricsCacheMs?: number;
   /** how long GET /readyz waits for each storage part; default 3000 ms */
   readyTimeoutMs?: number;
+  /** the live tail (Accept: text/event-stream): keep-alive comments every keepAliveMs (15000); no longest stream by default */
+  tail?: TailOptions;
 }
 
 export interface RunningServer {
   /** http://host:port, without a trailing slash */
   url: string;
-  log: LogService;
+  /** the log (its waitingFetches shows what waits now) */
+  log: Log;
   /** the consumer-group coordinator behind /v1/groups */
   groups: GroupCoordinator;
   /** stops accepting, lets in-flight requests finish (bounded), then closes the log and the storage */
@@ -111,7 +115,17 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const strata = await createStrata({ ...config, metrics });
   const { log, groups, records, logger } = strata;
   const ready = () => checkReady(strata.storage, options.readyTimeoutMs);
-  const app = createApp({ log, groups, records, limits: options.limits, guard, logger, metrics, ready });
+  const app = createApp({
+    log,
+    groups,
+    records,
+    limits: options.limits,
+    guard,
+    logger,
+    metrics,
+    ready,
+    tail: options.tail,
+  });
   const readings = new Readings({ log, groups, metrics: prometheus, logger, cacheMs: options.metricsCacheMs });
   installMetricsRoute(app, prometheus, readings);
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
