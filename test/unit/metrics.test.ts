@@ -1,6 +1,7 @@
 /**
  * Metrics: the EMF lines CloudWatch will parse, what the log counts, and consumer lag per group.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { GroupCoordinator } from "../../lib/groups/coordinator.js";
 import { consumerLags } from "../../lib/groups/lag.js";
 import { createLog } from "../../lib/log/log.js";
+import { METRIC_NAMES, prometheusName } from "../../lib/metrics/catalogue.js";
 import { reportConsumerLag } from "../../lib/metrics/lag.js";
 import { EmfMetrics } from "../../lib/metrics/metrics.js";
 import { systemClock } from "../../lib/storage/clock.js";
@@ -99,6 +101,15 @@ describe("what the log and groups report", () => {
     } finally {
       await storage.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("docs/OPERATIONS.md", () => {
+  it("lists every catalogue metric under both its names", () => {
+    const doc = readFileSync(new URL("../../docs/OPERATIONS.md", import.meta.url), "utf8");
+    for (const name of METRIC_NAMES) {
+      expect(doc, name).toMatch(new RegExp(`\\| \`${prometheusName(name)}\`\\s*\\| \`${name}\`\\s*\\|`));
     }
   });
 });
