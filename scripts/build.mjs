@@ -9,10 +9,15 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { outfile } from "./paths.mjs";
 
-export async function buildServer() {
+export function buildServer() {
+  return buildEntry("lib/server/main.ts", outfile);
+}
+
+/** One entry point and what it imports into one ES module at `out` (packages stay external). */
+export async function buildEntry(entryPoint, out) {
   const { outputFiles } = await build({
-    entryPoints: ["lib/server/main.ts"],
-    outfile,
+    entryPoints: [entryPoint],
+    outfile: out,
     bundle: true,
     format: "esm",
     platform: "node",

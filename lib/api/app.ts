@@ -8,6 +8,8 @@ import { type Context, Hono } from "hono";
 import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError, isStrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { NotReadyError } from "../storage/ready.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
 import {
@@ -44,6 +46,7 @@ import {
   topicName,
   updateTopicBody,
 } from "./schemas.js";
+import { EVENT_STREAM, resumeOffset, type TailOptions, tail } from "./tail.js";
 
 // Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
 export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
@@ -68,6 +71,12 @@ export interface AppDeps {
   guard?: GuardOptions;
   /** one line per request (request-log.ts) and every server fault; default: nothing logged */
   logger?: Logger;
+  /** where request counts and durations go (HttpRequests, HttpRequestDuration); default nowhere */
+  metrics?: Metrics;
+  /** the live tail (tail.ts): keep-alive interval and longest stream; default 15 s, unbounded */
+  tail?: TailOptions;
+  /** GET /readyz: resolves when the storage answers, rejects with the cause (lib/storage/ready.ts); default: always ready */
+  ready?: () => Promise<void>;
 }
 
 /**
@@ -81,7 +90,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const logger = deps.logger ?? silentLogger;
   // first: the guard's refusals are requests too
-  installRequestLog(app, logger);
+  installRequestLog(app, logger, deps.metrics);
   installGuard(app, deps.guard);
   /** A 5xx is the server's own fault: logged with the error (its code, cause and stack), wherever it is answered. */
   const logServerFault = (c: Context, status: number, error: unknown) => {
@@ -123,7 +132,20 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
+  // Liveness: the process answers. Readiness: the storage answers too (one ledger read, one object listing).
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.ready?.();
+    } catch (e) {
+      noteErrorCode(c, edgeKinds.notReady.slug);
+      requestLogger(c, logger).warn({ err: e }, "not ready");
+      const part = e instanceof NotReadyError ? { part: e.part } : {};
+      const detail = e instanceof Error ? e.message : String(e);
+      return problemResponse(problemOf(edgeKinds.notReady, detail, part), { "retry-after": "1" });
+    }
+    return c.json({ status: "ready" });
+  });
   // Generated on first request (zod -> JSON Schema costs tens of ms), not at start-up, then kept.
   let openapi: ReturnType<typeof openApiDocument> | undefined;
   app.get("/v1/openapi.json", (c) => {
@@ -195,6 +217,13 @@ export function createApp(deps: AppDeps): Hono {
     const partition = partitionParam(c);
     const binary = acceptsBatches(c.req.header("accept"));
     const q = parse(binary ? binaryFetchQuery : jsonFetchQuery, c.req.query(), "query");
+    if (!binary && accepts(c.req.header("accept"), EVENT_STREAM)) {
+      const resume = resumeOffset(c.req.header("last-event-id"));
+      const start = resume ?? fetchStart(q.offset, q.timestamp);
+      const maxBytes = q.maxBytes ?? limits.maxFetchBytes;
+      const request = { topic, partition, start, maxRecords: q.maxRecords, maxBytes, encoding: q.encoding };
+      return tail(c, log, request, deps.tail ?? {});
+    }
     const options = {
       offset: fetchStart(q.offset, q.timestamp),
       maxRecords: q.maxRecords,
@@ -296,8 +325,10 @@ class UnsupportedMedia extends Error {
 
 const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
 
-const acceptsBatches = (accept: string | undefined) =>
-  (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
+const accepts = (accept: string | undefined, type: string) =>
+  (accept ?? "").split(",").some((part) => mediaType(part) === type);
+
+const acceptsBatches = (accept: string | undefined) => accepts(accept, BATCHES_MEDIA_TYPE);
 
 function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
   const { producerId, producerEpoch, baseSequence } = q;

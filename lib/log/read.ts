@@ -96,8 +96,8 @@ async function pollMany<A extends { nextOffset: number }>(
         starts[i] = read.offset;
         const taken = take(read, budget, limits);
         budget -= taken.bytes;
-        ctx.metrics.count("FetchRecords", taken.records);
-        ctx.metrics.count("FetchBytes", taken.bytes, "Bytes");
+        ctx.metrics.count("FetchRecords", taken.records, { Topic: r.topic });
+        ctx.metrics.count("FetchBytes", taken.bytes, { Topic: r.topic });
         if (taken.records > 0) ready = true;
         results.push({ topic: r.topic, partition: r.partition, ...taken.answer });
       } catch (e) {

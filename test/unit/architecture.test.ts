@@ -1,7 +1,7 @@
 /**
  * The folder layout is the architecture (README, "Architecture"): these checks read every import of our own
  * TypeScript and fail on an import cycle, on an arrow pointing upward (the domain importing an edge), on format
- * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters,
+ * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters, lib/dev,
  * functions/, cdk/ and the SDK's SigV4 signer.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -75,13 +75,24 @@ function cycles(): string[][] {
   return out;
 }
 
-const EDGES = ["lib/api/", "lib/server/", "lib/kafka/", "lib/console/", "functions/", "client/", "cdk/"];
+const EDGES = [
+  "lib/api/",
+  "lib/server/",
+  "lib/kafka/",
+  "lib/console/",
+  "lib/prometheus/",
+  "lib/dev/",
+  "functions/",
+  "client/",
+  "cdk/",
+];
 const DOMAIN = ["lib/log/", "lib/groups/", "lib/maintenance/", "lib/metrics/", "lib/security/", "lib/util/"];
 const AWS_ALLOWED = [
   /^lib\/storage\/(aws-|s3-|dynamodb-)/,
   /^lib\/maintenance\/aws-/,
   /^functions\//,
   /^cdk\//,
+  /^lib\/dev\//, // development tooling: the emulators and `npm run dev:aws`
   /^client\/src\/auth\.ts$/, // SigV4 signing of SDK requests, an optional dependency of the SDK
 ];
 
@@ -123,7 +134,17 @@ describe("the import graph", () => {
     ).toEqual([]);
   });
 
-  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/ and the SDK's signer", () => {
+  it("uses prom-client only in lib/prometheus, the Metrics port's Prometheus adapter", () => {
+    const offenders = [...graph]
+      .filter(([f, { packages }]) => packages.includes("prom-client") && !f.startsWith("lib/prometheus/"))
+      .map(([f]) => f);
+    expect(offenders).toEqual([]);
+    expect(
+      [...graph].some(([f, { packages }]) => f.startsWith("lib/prometheus/") && packages.includes("prom-client")),
+    ).toBe(true);
+  });
+
+  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/, lib/dev and the SDK's signer", () => {
     const offenders = [...graph]
       .filter(
         ([f, { packages }]) => packages.some((p) => p.startsWith("@aws-sdk/")) && !AWS_ALLOWED.some((r) => r.test(f)),
