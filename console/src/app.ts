@@ -55,5 +55,5 @@ export function App() {
         </ul>
       </nav>
     </header>
-    <main id="main"><${Page} loc=${loc} /></main>`;
+    <main id="main" tabindex="-1"><${Page} loc=${loc} /></main>`;
 }

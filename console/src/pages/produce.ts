@@ -69,7 +69,7 @@ export function ProduceForm({ topic, onProduced }: { topic: Topic; onProduced: (
     <h2 id="produce">Produce a record</h2>
     <form class="form-grid produce" onSubmit=${submit} novalidate>
       <div class="field">
-        <label for="pf-partition">Partition</label>
+        <label for="pf-partition">Produce to partition</label>
         <select ...${invalidProps("pf-partition", err("partition"))} value=${partition} onChange=${(e: Event) => setPartition((e.target as HTMLSelectElement).value)}>
           <option value="">By key (or spread)</option>
           ${topic.partitions.map((p) => html`<option value=${p.partition}>${p.partition}</option>`)}
