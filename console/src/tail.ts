@@ -23,6 +23,13 @@ export function startTail(topic: string, partition: number, from: number, on: Ta
   const abort = new AbortController();
   let next = from;
   let mode: TailMode = "connecting";
+  let failing = false;
+  const settle = (now: TailMode) => {
+    if (now === mode && !failing) return;
+    mode = now;
+    failing = false;
+    on.state(mode);
+  };
   const deliver = (records: FetchedRecord[]) => {
     const fresh = records.filter((r) => r.offset >= next);
     if (fresh.length === 0) return;
@@ -45,16 +52,17 @@ export function startTail(topic: string, partition: number, from: number, on: Ta
           throw new ApiError({ ...problem, status: res.status });
         }
         if (type.startsWith("text/event-stream") && res.body) {
-          if (mode !== "sse") {
-            mode = "sse";
-            on.state(mode);
-          }
-          await readEvents(res.body, abort.signal, (data) => deliver(recordsOf(data)));
+          settle("sse");
+          const opened = Date.now();
+          const before = next;
+          await readEvents(res.body, abort.signal, (data) => {
+            if (isProblem(data)) throw new ApiError(data);
+            deliver(recordsOf(data));
+          });
+          // a stream that ends at once with nothing must not become a busy loop of reconnections
+          if (next === before && Date.now() - opened < RETRY_MS) await sleep(RETRY_MS, abort.signal);
         } else {
-          if (mode !== "poll") {
-            mode = "poll";
-            on.state(mode);
-          }
+          settle("poll");
           const answer = (await res.json()) as FetchAnswer;
           deliver(answer.records);
           next = Math.max(next, answer.nextOffset);
@@ -62,10 +70,11 @@ export function startTail(topic: string, partition: number, from: number, on: Ta
       } catch (e) {
         if (abort.signal.aborted) return;
         const problem = e instanceof ApiError ? e.problem : { title: "Connection lost", status: 0, detail: String(e) };
+        failing = true;
         on.state(mode, problem);
         // a request the server refuses (4xx) would be refused again: stop; anything else is retried
         if (problem.status >= 400 && problem.status < 500) return;
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+        await sleep(RETRY_MS, abort.signal);
       }
     }
   };
@@ -73,6 +82,23 @@ export function startTail(topic: string, partition: number, from: number, on: Ta
   void run();
   return () => abort.abort();
 }
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/** An event carrying a problem (the server ending the stream with an error) rather than records. */
+const isProblem = (data: unknown): data is Problem =>
+  typeof data === "object" && data !== null && "title" in data && "status" in data && !("offset" in data);
 
 function recordsOf(data: unknown): FetchedRecord[] {
   if (typeof data !== "object" || data === null) return [];
@@ -100,13 +126,13 @@ async function readEvents(body: ReadableStream<Uint8Array>, signal: AbortSignal,
         .filter((l) => l.startsWith("data:"))
         .map((l) => l.slice(5).replace(/^ /, ""))
         .join("\n");
-      if (data !== "") {
-        try {
-          onData(JSON.parse(data));
-        } catch {
-          // not JSON: not a record event
-        }
+      let parsed: unknown;
+      try {
+        parsed = data === "" ? undefined : JSON.parse(data);
+      } catch {
+        // not JSON: not a record event
       }
+      if (parsed !== undefined) onData(parsed);
       end = buffer.indexOf("\n\n");
     }
   }

@@ -130,6 +130,31 @@ describe.skipIf(!chromium)("the web console in Chromium", () => {
     await page.locator(".tail-state").waitFor({ state: "detached" });
   });
 
+  it("tails over server-sent events when the records route answers with an event stream, reopening it where it ended", async () => {
+    // This server has no event stream yet: the browser is given one for the records route, as a server that has
+    // it answers (each event a record, its id the offset); the tail must tell it apart by its content type.
+    const asked: number[] = [];
+    await page.route(`**/v1/topics/${TOPIC}/partitions/0/records?*`, async (route) => {
+      if (route.request().headers().accept !== "text/event-stream") return route.continue();
+      const offset = Number(new URL(route.request().url()).searchParams.get("offset"));
+      asked.push(offset);
+      const event = (o: number) =>
+        `id: ${o}\ndata: ${JSON.stringify({ offset: o, timestamp: Date.now(), key: "sse", value: `streamed ${o}`, headers: [] })}\n\n`;
+      const body = asked.length === 1 ? `: connected\n\n${event(offset)}${event(offset + 1)}` : ": keep-alive\n\n";
+      await route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body });
+    });
+    await page.getByRole("button", { name: "Start live tail" }).click();
+    await expect.poll(() => text(".tail-state"), poll).toContain("streaming (server-sent events)");
+    for (const offset of [3, 4]) {
+      const streamed = page.getByRole("article", { name: `Record at offset ${offset}` });
+      await streamed.waitFor();
+      expect(await streamed.locator("dd pre").nth(1).textContent()).toBe(`streamed ${offset}`);
+    }
+    await expect.poll(() => asked.slice(0, 2), poll).toEqual([3, 5]); // then every 2 s while streams come back empty
+    await page.getByRole("button", { name: "Stop live tail" }).click();
+    await page.unrouteAll({ behavior: "wait" });
+  });
+
   it("shows a bad config value's error next to its field, changes nothing, then saves a good one", async () => {
     errors.expect(400, new RegExp(`^/v1/topics/${TOPIC}$`));
     await page.goto(`${server.url}/console/topics/${TOPIC}`);
