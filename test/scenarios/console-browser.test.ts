@@ -117,6 +117,15 @@ describe.skipIf(!chromium)("the web console in Chromium", () => {
     await record(1).waitFor();
     await page.getByLabel("Filter by key").fill("");
     await expect.poll(() => page.locator("ol.records > li").count(), poll).toBe(2);
+
+    await page.getByLabel("Start at").selectOption("last");
+    await page.getByLabel("N", { exact: true }).fill("1");
+    await page.getByRole("button", { name: "Load records" }).click();
+    await expect.poll(() => page.locator("ol.records > li").count(), poll).toBe(1);
+    await record(1).waitFor();
+    await page.getByLabel("Start at").selectOption("earliest");
+    await page.getByRole("button", { name: "Load records" }).click();
+    await expect.poll(() => page.locator("ol.records > li").count(), poll).toBe(2);
   });
 
   it("tails the partition live, falling back to long polling on a server without an event stream", async () => {
@@ -211,6 +220,31 @@ describe.skipIf(!chromium)("the web console in Chromium", () => {
     expect(await text("section:has(#reset) p.ok")).toContain(`${TOPIC}:1 → 0`);
     expect(await committed()).toBe(0);
     await expect.poll(() => text(`tr[data-tp="${TOPIC}:1"] .lag`), poll).toBe("5");
+  });
+
+  it("lists a live member with its epoch and assignments, and warns that a reset needs it gone", async () => {
+    const joined = await api.post(`/v1/groups/${GROUP}/members`, { topics: [TOPIC], memberId: "console-test-1" });
+    expect(joined.status).toBe(200);
+    await page.getByRole("button", { name: "Refresh" }).click();
+    const row = page.locator("section:has(#members) tbody tr", { hasText: "console-test-1" });
+    await row.waitFor();
+    expect(await row.locator("td").first().textContent()).toBe(String(joined.body.memberEpoch));
+    const assigned = joined.body.assignments.map(
+      (a: { topic: string; partition: number }) => `${a.topic}:${a.partition}`,
+    );
+    expect(await row.locator("td").nth(1).textContent()).toBe(assigned.join(", ") || "none");
+    expect(await text(".warning")).toContain("1 live member");
+    const left = await api.delete(`/v1/groups/${GROUP}/members/console-test-1`);
+    expect(left.status).toBe(204);
+  });
+
+  it("adds partitions to a topic", async () => {
+    await page.goto(`${server.url}/console/topics/${TOPIC}`);
+    await page.getByLabel(/New partition count/).fill("3");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await expect.poll(() => text("section:has(#add-partitions) p.ok"), poll).toBe(`${TOPIC} now has 3 partitions.`);
+    expect((await api.get(`/v1/topics/${TOPIC}`)).body.partitions).toHaveLength(3);
+    await expect.poll(() => page.locator("section:has(#partitions) tbody tr").count(), poll).toBe(3);
   });
 
   it("deletes a topic only after the confirmation that names it", async () => {
