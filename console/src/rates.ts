@@ -31,12 +31,13 @@ export class Series {
     return this.samples.get(key) ?? [];
   }
 
-  /** Per second over the last minute of samples; undefined until two samples span some time. */
+  /** Per second over about the last minute of samples; undefined until two samples span some time. */
   rate(key: string): number | undefined {
     const list = this.samples.get(key) ?? [];
     const last = list[list.length - 1];
     if (!last) return undefined;
-    const first = list.find((s) => s.at >= last.at - WINDOW_MS) ?? last;
+    // from the newest sample at least a minute old (else the oldest): sparse samples still give a rate
+    const first = list.findLast((s) => s.at <= last.at - WINDOW_MS) ?? list[0]!;
     if (last.at - first.at < 500) return undefined;
     return ((last.value - first.value) * 1000) / (last.at - first.at);
   }
