@@ -123,6 +123,13 @@ describe.skipIf(!chromium)("the web console in Chromium", () => {
     await page.getByRole("button", { name: "Load records" }).click();
     await expect.poll(() => page.locator("ol.records > li").count(), poll).toBe(1);
     await record(1).waitFor();
+    errors.expect(400, new RegExp(`^/v1/topics/${TOPIC}/partitions/0/records$`));
+    await page.getByLabel("Start at").selectOption("offset");
+    await page.getByLabel("Offset", { exact: true }).fill("first");
+    await page.getByRole("button", { name: "Load records" }).click();
+    await page.locator("#rb-offset-error").waitFor();
+    expect(await page.getByLabel("Offset", { exact: true }).getAttribute("aria-invalid")).toBe("true");
+
     await page.getByLabel("Start at").selectOption("earliest");
     await page.getByRole("button", { name: "Load records" }).click();
     await expect.poll(() => page.locator("ol.records > li").count(), poll).toBe(2);

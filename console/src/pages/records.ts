@@ -10,7 +10,7 @@ import { pathOf } from "../../../lib/console/routes.js";
 import { ApiError, api, type FetchedRecord, type Problem, type Topic } from "../api.js";
 import { show, type View } from "../bytes.js";
 import { startTail, type TailMode } from "../tail.js";
-import { ProblemBox, time, useTitle } from "../ui/common.js";
+import { FieldError, invalidProps, ProblemBox, problemOf, time, useTitle } from "../ui/common.js";
 import { ProduceForm } from "./produce.js";
 
 type Start = "earliest" | "offset" | "time" | "last";
@@ -105,6 +105,13 @@ export function RecordsPage({ name }: { name: string }) {
     });
   };
 
+  /** the message for the input the API's problem names (offset, timestamp, maxRecords), if it is on screen */
+  const fieldError = (field: string): string | undefined => {
+    if (!error) return undefined;
+    const p = problemOf(error);
+    const shown = { offset: start === "offset", timestamp: start === "time", maxRecords: start !== "last" };
+    return p.field === field && shown[field as keyof typeof shown] ? (p.detail ?? p.title) : undefined;
+  };
   const needle = keyFilter.trim();
   const shown = needle
     ? records.filter(
@@ -148,13 +155,15 @@ export function RecordsPage({ name }: { name: string }) {
         ${
           start === "offset"
             ? html`<div class="field"><label for="rb-offset">Offset</label>
-            <input id="rb-offset" inputmode="numeric" value=${offset} onInput=${(e: Event) => setOffset((e.target as HTMLInputElement).value)} /></div>`
+            <input ...${invalidProps("rb-offset", fieldError("offset"))} inputmode="numeric" value=${offset} onInput=${(e: Event) => setOffset((e.target as HTMLInputElement).value)} />
+            <${FieldError} id="rb-offset" error=${fieldError("offset")} /></div>`
             : null
         }
         ${
           start === "time"
             ? html`<div class="field"><label for="rb-time">Time (your local time)</label>
-            <input id="rb-time" type="datetime-local" step="1" value=${when} onInput=${(e: Event) => setWhen((e.target as HTMLInputElement).value)} /></div>`
+            <input ...${invalidProps("rb-time", fieldError("timestamp"))} type="datetime-local" step="1" value=${when} onInput=${(e: Event) => setWhen((e.target as HTMLInputElement).value)} />
+            <${FieldError} id="rb-time" error=${fieldError("timestamp")} /></div>`
             : null
         }
         ${
@@ -166,7 +175,8 @@ export function RecordsPage({ name }: { name: string }) {
         ${
           start !== "last"
             ? html`<div class="field"><label for="rb-max">At most</label>
-            <input id="rb-max" type="number" min="1" max="10000" inputmode="numeric" value=${max} onInput=${(e: Event) => setMax((e.target as HTMLInputElement).value)} /></div>`
+            <input ...${invalidProps("rb-max", fieldError("maxRecords"))} type="number" min="1" max="10000" inputmode="numeric" value=${max} onInput=${(e: Event) => setMax((e.target as HTMLInputElement).value)} />
+            <${FieldError} id="rb-max" error=${fieldError("maxRecords")} /></div>`
             : null
         }
         <div class="actions"><button type="submit" class="primary">Load records</button></div>
@@ -204,7 +214,7 @@ export function RecordsPage({ name }: { name: string }) {
             }${tail.error ? `, ${tail.error.title}${tail.error.detail ? `: ${tail.error.detail}` : ""}` : ""}</p>`
           : null
       }
-      <${ProblemBox} error=${error} />
+      ${error && !fieldError(problemOf(error).field ?? "") ? html`<${ProblemBox} error=${error} />` : null}
       <p role="status" class="muted">${status}</p>
       <${RecordList} records=${shown} view=${view} total=${records.length} partition=${partition} />
     </section>
