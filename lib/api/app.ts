@@ -5,6 +5,7 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
+import { consoleRoutes } from "../console/serve.js";
 import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError, isStrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
@@ -292,6 +293,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   groupRoutes(app, groups, (c) => jsonBody(c));
+  consoleRoutes(app);
 
   app.notFound((c) => {
     noteErrorCode(c, edgeKinds.notFound.slug);

@@ -214,3 +214,10 @@ function writeAscii(out: Buffer, at: number, s: string): number {
   for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
   return at;
 }
+
+/** One record's JSON text as a string (an SSE event's data): the same bytes a JSON fetch answer holds for it. */
+export function recordJsonString(record: FetchedRecord, enc: Encoding): string {
+  const text = recordToJsonText(record, enc);
+  const out = Buffer.allocUnsafe(text.bytes);
+  return out.toString("utf8", 0, writeRecordText(out, 0, text));
+}

@@ -12,7 +12,7 @@ import { streamSSE } from "hono/streaming";
 import { InvalidArgumentError } from "../errors.js";
 import type { LogService } from "../log/service.js";
 import type { FetchResult, FetchStart } from "../log/types.js";
-import { recordToJsonText } from "./codec.js";
+import { recordJsonString } from "./codec.js";
 import { problemFromError } from "./problem.js";
 import type { Encoding } from "./schemas.js";
 
@@ -67,7 +67,7 @@ export async function tail(c: Context, log: LogService, req: TailRequest, option
         const r = first ?? (await read(offset));
         first = undefined;
         for (const record of r.records) {
-          await stream.writeSSE({ id: String(record.offset), data: recordToJsonText(record, req.encoding) });
+          await stream.writeSSE({ id: String(record.offset), data: recordJsonString(record, req.encoding) });
         }
         offset = r.nextOffset;
         if (r.records.length > 0) {

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
 
   const where = storage.backend === "embedded" ? `data in ${storage.dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${storage.backend} backend, ${where})`);
+  console.log(`Web console: ${server.url}/`);
   console.log("Create a first topic:");
   console.log(
     `  curl -sS -X POST ${server.url}/v1/topics -H 'content-type: application/json' -d '{"name": "greetings", "partitions": 3}'`,

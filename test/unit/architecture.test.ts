@@ -2,14 +2,15 @@
  * The folder layout is the architecture (README, "Architecture"): these checks read every import of our own
  * TypeScript and fail on an import cycle, on an arrow pointing upward (the domain importing an edge), on format
  * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters, lib/dev,
- * functions/, cdk/ and the SDK's SigV4 signer.
+ * functions/, cdk/ and the SDK's SigV4 signer; and on the web console's browser code (console/src) importing any of
+ * the server but the console's route table: it reaches the server through the public HTTP API only.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
-const SOURCES = ["lib", "functions", "client/src", "cdk"];
+const SOURCES = ["lib", "functions", "client/src", "cdk", "console/src"];
 
 function files(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
@@ -151,5 +152,13 @@ describe("the import graph", () => {
       )
       .map(([f]) => f);
     expect(offenders).toEqual([]);
+  });
+
+  it("keeps the console's browser code a client of the HTTP API: of the server it imports only the route table", () => {
+    const browser = (f: string) => f.startsWith("console/src/");
+    expect(arrows(browser, (t) => !browser(t) && t !== "lib/console/routes.ts")).toEqual([]);
+    expect(graph.get("lib/console/routes.ts")).toEqual({ local: [], packages: [] });
+    const packages = [...graph].filter(([f]) => browser(f)).flatMap(([, { packages }]) => packages);
+    expect([...new Set(packages)].sort()).toEqual(["htm/preact", "preact/hooks"]);
   });
 });
