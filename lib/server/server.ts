@@ -11,6 +11,7 @@ import type { Limits } from "../api/limits.js";
 import type { TailOptions } from "../api/tail.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupCoordinator } from "../groups/coordinator.js";
+import { type KafkaListener, startKafkaListener } from "../kafka/listener.js";
 import type { Log } from "../log/log.js";
 import { allMetrics } from "../metrics/metrics.js";
 import { PrometheusMetrics } from "../prometheus/metrics.js";
@@ -64,6 +65,12 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** the live tail (Accept: text/event-stream): keep-alive comments every keepAliveMs (15000); no longest stream by default */
   tail?: TailOptions;
+  /** the Kafka listener's port on `host` (STRATA_KAFKA_PORT); 0 picks a free port; default none (no listener) */
+  kafkaPort?: number;
+  /** host:port the Kafka listener announces in Metadata (STRATA_KAFKA_ADVERTISED); default where it listens */
+  kafkaAdvertised?: string;
+  /** partitions of a topic a Kafka Metadata request creates (STRATA_KAFKA_AUTO_CREATE_TOPICS); default off */
+  kafkaAutoCreatePartitions?: number;
 }
 
 export interface RunningServer {
@@ -73,6 +80,8 @@ export interface RunningServer {
   log: Log;
   /** the consumer-group coordinator behind /v1/groups */
   groups: GroupCoordinator;
+  /** the Kafka listener, when one was asked for: `bootstrap` is host:port as Metadata announces it */
+  kafka?: { bootstrap: string; port: number };
   /** stops accepting, lets in-flight requests finish (bounded), then closes the log and the storage */
   close(): Promise<void>;
 }
@@ -129,15 +138,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const readings = new Readings({ log, groups, metrics: prometheus, logger, cacheMs: options.metricsCacheMs });
   installMetricsRoute(app, prometheus, readings);
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
-  let server: ReturnType<typeof serve>;
+  let server: ReturnType<typeof serve> | undefined;
+  let kafka: KafkaListener | undefined;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
+    if (options.kafkaPort !== undefined) {
+      kafka = await startKafkaListener({
+        strata,
+        host,
+        port: options.kafkaPort,
+        ...(options.kafkaAdvertised ? { advertised: options.kafkaAdvertised } : {}),
+        ...(options.kafkaAutoCreatePartitions
+          ? { autoCreateTopics: { partitions: options.kafkaAutoCreatePartitions } }
+          : {}),
+      });
+    }
   } catch (e) {
+    if (server !== undefined) await stopHttp(server, 0);
     await maintenance.stop();
     await strata.close();
     throw e;
   }
-  const { port } = server.address() as AddressInfo;
+  const http = server;
+  const { port } = http.address() as AddressInfo;
   const warning = exposureWarning(host);
   if (warning) logger.warn({ host }, warning);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -146,13 +169,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     closing ??= (async () => {
       // Long polls answer (empty) at once instead of being cut when the grace period ends.
       log.stopWaiting();
-      await stopHttp(server, options.closeGraceMs ?? 1000);
+      await Promise.all([kafka?.close(), stopHttp(http, options.closeGraceMs ?? 1000)]);
       await maintenance.stop();
       await strata.close();
     })();
     return closing;
   };
-  return { url, log, groups, close };
+  return { url, log, groups, close, ...(kafka ? { kafka: { bootstrap: kafka.bootstrap, port: kafka.port } } : {}) };
 }
 
 function checkInterval(intervalMs: number): void {

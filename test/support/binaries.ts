@@ -31,3 +31,14 @@ export function findBinary(what: string, candidates: string[]): string | undefin
   console.warn(`skipping tests that need ${what}: ${reason}`);
   return undefined;
 }
+
+export interface Binary {
+  path: string;
+  available: boolean;
+}
+
+/** findBinary for one absolute path, as a value a `describe.skipIf(!kcat.available)` reads. */
+export function requireBinary(name: string, path: string): Binary {
+  const found = findBinary(name, [path]);
+  return { path: found ?? path, available: found !== undefined };
+}
