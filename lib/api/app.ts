@@ -42,6 +42,7 @@ import {
   topicName,
   updateTopicBody,
 } from "./schemas.js";
+import { type SubscriptionRoutesService, subscriptionRoutes } from "./subscriptions.js";
 
 // Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
 export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
@@ -61,6 +62,8 @@ export interface AppDeps {
   groups: GroupService;
   /** Kafka's deleteRecords (lib/maintenance): moves a partition's logStartOffset forward */
   records: RecordsAdmin;
+  /** /v1/subscriptions (lib/subscriptions); without it the routes are not served */
+  subscriptions?: SubscriptionRoutesService;
   limits?: Partial<Limits>;
   /** Host, Origin and CORS rules (guard.ts); without it, cross-origin writes are still refused, Host is not checked */
   guard?: GuardOptions;
@@ -252,6 +255,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   groupRoutes(app, groups, (c) => jsonBody(c));
+  if (deps.subscriptions) subscriptionRoutes(app, deps.subscriptions, (c) => jsonBody(c));
 
   app.notFound((c) => {
     noteErrorCode(c, edgeKinds.notFound.slug);

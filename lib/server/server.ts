@@ -15,6 +15,7 @@ import { awsConfigFromEnv } from "../storage/aws-clients.js";
 import type { Clock } from "../storage/clock.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
 import { createStrata, type StrataConfig } from "../strata.js";
+import type { SubscriptionsConfig } from "../subscriptions/subscriptions.js";
 import type { Logger, LogLevel } from "../util/logger.js";
 import { exposureWarning } from "./exposure.js";
 
@@ -52,6 +53,8 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** browser origins that may change state and read answers through CORS (STRATA_CORS_ORIGINS); default none */
   corsOrigins?: string[];
+  /** subscriptions' delivery settings (lib/subscriptions); merged into `strata` when both are given */
+  subscriptions?: SubscriptionsConfig;
 }
 
 export interface RunningServer {
@@ -66,7 +69,10 @@ export interface RunningServer {
 
 /** The service configuration the server options describe (their `strata`, or the older flat options). */
 export function strataConfigOf(options: ServerOptions): StrataConfig {
-  if (options.strata) return options.strata;
+  if (options.strata) {
+    if (!options.subscriptions) return options.strata;
+    return { ...options.strata, subscriptions: { ...options.strata.subscriptions, ...options.subscriptions } };
+  }
   const backend = options.backend ?? "embedded";
   return {
     storage:
@@ -77,6 +83,7 @@ export function strataConfigOf(options: ServerOptions): StrataConfig {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
   };
 }
 
@@ -96,10 +103,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
   checkInterval(maintenanceIntervalMs);
-  const strata = await createStrata(strataConfigOf(options));
+  const config = strataConfigOf(options);
+  const strata = await createStrata(config);
   const { log, groups, records, logger } = strata;
-  const app = createApp({ log, groups, records, limits: options.limits, guard, logger });
+  const app = createApp({
+    log,
+    groups,
+    records,
+    subscriptions: strata.subscriptions.service,
+    limits: options.limits,
+    guard,
+    logger,
+  });
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
+  // Push delivery runs in process, woken by this process's own commits (the embedded backend is ours alone).
+  const delivery = strata.subscriptions.local({ exclusive: config.storage.backend === "embedded" });
   let server: ReturnType<typeof serve>;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
@@ -108,6 +126,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await strata.close();
     throw e;
   }
+  delivery.start();
   const { port } = server.address() as AddressInfo;
   const warning = exposureWarning(host);
   if (warning) logger.warn({ host }, warning);
@@ -118,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // Long polls answer (empty) at once instead of being cut when the grace period ends.
       log.stopWaiting();
       await stopHttp(server, options.closeGraceMs ?? 1000);
+      await delivery.stop();
       await maintenance.stop();
       await strata.close();
     })();
