@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { Command, CommanderError, Option } from "commander";
 import type { GroupDescription, PartitionOffset, ResetTarget, TopicDescription } from "./admin.js";
 import type { Auth } from "./auth.js";
+import { subscriptionCommands } from "./cli-subscriptions.js";
 import type { StartPosition } from "./consumer.js";
 import { InvalidInputError, StrataClientError } from "./errors.js";
 import { Strata } from "./index.js";
@@ -187,6 +188,7 @@ function buildProgram(io: Io): Command {
       await client().admin().deleteGroup(group);
       io.out(`deleted group ${group}\n`);
     });
+  subscriptionCommands(program, { sub, client, out: io.out });
   return program;
 }
 
