@@ -120,6 +120,17 @@ describe("webhook delivery", () => {
     ]);
   });
 
+  it("treats a webhook that does not answer within timeoutMs as failed, and delivers again", async () => {
+    await api.post("/v1/topics", { name: "slow" });
+    const hook = await receiver();
+    hook.answer = (_r, i) => ({ delayMs: i === 0 ? 2_000 : 0 });
+    await subscribe("slow-hook", "slow", hook.url, { target: { type: "webhook", url: hook.url, timeoutMs: 200 } });
+    await produce("slow", ["late"]);
+    await hook.until((rs) => rs.length >= 2);
+    expect(hook.received.map((r) => r.values)).toEqual([["late"], ["late"]]);
+    await expect.poll(async () => (await api.get("/v1/groups/slow-hook-group/offsets")).body.offsets[0].offset).toBe(1);
+  });
+
   it("bisects a failing batch down to the one bad record, dead-letters it with its origin, delivers the rest in order", async () => {
     await api.post("/v1/topics", { name: "payments" });
     await api.post("/v1/topics", { name: "payments-dlt" });
