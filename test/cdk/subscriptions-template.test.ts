@@ -4,10 +4,11 @@
  * schedule, invoke permission on exactly the target functions, one custom resource per declared subscription, and
  * cdk-nag finds nothing unacknowledged.
  */
-import { Duration } from "aws-cdk-lib";
+import { App, Duration } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../cdk/config.js";
 import { nagFindings } from "../../cdk/nag.js";
 import { HEAD_CHANGE_FILTER } from "../../lib/subscriptions/stream-event.js";
 import { quickStack } from "./support.js";
@@ -88,6 +89,21 @@ describe("the subscriptions prop", () => {
       batchSize: 50,
       bisectOnError: true,
     });
+  });
+
+  it("is deployed by the app with -c subscriptions=true, targets from -c subscriptionTargets", () => {
+    const app = new App({
+      context: { "aws:cdk:bundling-stacks": [], subscriptions: "true", subscriptionTargets: `${TARGET},${OTHER}` },
+    });
+    const t = Template.fromStack(buildApp(app));
+    t.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);
+    const policy = Object.entries(t.findResources("AWS::IAM::Policy")).find(([id]) =>
+      id.startsWith("StrataSubscriptionsRoleDefaultPolicy"),
+    )![1];
+    const invoke = (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).find(
+      (s) => s.Action === "lambda:InvokeFunction",
+    );
+    expect(invoke?.Resource).toEqual([TARGET, OTHER]);
   });
 
   it("leaves cdk-nag nothing unacknowledged", () => {
