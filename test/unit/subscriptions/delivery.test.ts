@@ -119,7 +119,11 @@ describe("local delivery", () => {
     });
     cleanups.push(() => delivery.stop());
     delivery.start();
-    await new Promise((r) => setTimeout(r, 300)); // started, caught up
+    // started and caught up: no ledger call for half a second (the machine may be slow to get there)
+    for (let seen = -1; seen !== ledger.calls.length; ) {
+      seen = ledger.calls.length;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const before = ledger.calls.length;
     await new Promise((r) => setTimeout(r, 1_000));
     expect(ledger.calls.length - before).toBe(0);
