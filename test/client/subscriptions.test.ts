@@ -31,8 +31,12 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   let out = "";
   let err = "";
   const code = await main(["node", "strata", "--url", server.url, ...args], {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
     stdin: new PassThrough(),
     env: {},
     stderrIsTTY: false,
