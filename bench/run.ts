@@ -11,6 +11,7 @@ import { benchHttp } from "./http.js";
 import { benchMaintenance } from "./maintenance.js";
 import { benchSdk } from "./sdk.js";
 import { benchStart } from "./start.js";
+import { benchSubscriptions } from "./subscriptions.js";
 import { stopEmulators } from "./support.js";
 
 type Section = (quick: boolean) => Promise<Record<string, unknown>>;
@@ -21,6 +22,7 @@ const sections: Record<string, Section> = {
   sdk: benchSdk,
   maintenance: benchMaintenance,
   start: benchStart,
+  subscriptions: benchSubscriptions,
 };
 
 async function main() {

@@ -5,10 +5,13 @@
  *
  * Context keys: stage (default dev), auth (iam | jwt), jwtIssuer, jwtAudience (comma-separated),
  * alarmTopicArn, kms (true: one customer-managed key, rotated, for the bucket and the table),
- * accessLogsBucket (name of an existing bucket), maintenanceRateMinutes, namePrefix, consumerLagThreshold.
+ * accessLogsBucket (name of an existing bucket), maintenanceRateMinutes, namePrefix, consumerLagThreshold,
+ * subscriptions (true: push delivery, docs/SUBSCRIPTIONS.md), subscriptionTargets (comma-separated function ARNs
+ * that subscriptions may invoke).
  */
 import { type App, Duration, type Stack } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as sns from "aws-cdk-lib/aws-sns";
 import { InvalidArgumentError } from "../lib/errors.js";
@@ -71,5 +74,14 @@ export function serviceProps(stack: Stack, stage: string, context: Context): Str
   if (prefix) props.namePrefix = String(prefix);
   const lag = context("consumerLagThreshold");
   if (lag !== undefined) props.consumerLagThreshold = Number(lag);
+  if (flag("subscriptions")) {
+    const arns = String(context("subscriptionTargets") ?? "")
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean);
+    props.subscriptions = {
+      targetFunctions: arns.map((arn, i) => lambda.Function.fromFunctionArn(stack, `SubscriptionTarget${i}`, arn)),
+    };
+  }
   return props;
 }

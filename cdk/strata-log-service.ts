@@ -32,6 +32,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { InvalidArgumentError } from "../lib/errors.js";
+import { addSubscriptionDelivery, type StrataSubscriptionsProps } from "./subscriptions.js";
 
 /** The repository root: the default handler entries are its functions/ files. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,12 +48,15 @@ export interface StrataEntries {
   maintenance: string;
   /** one unit of maintenance (a partition), invoked asynchronously by the scheduled run */
   worker: string;
+  /** subscription delivery, woken by the ledger's stream (only with the `subscriptions` prop) */
+  subscriptions: string;
 }
 
 export const DEFAULT_ENTRIES: StrataEntries = {
   api: join(REPO_ROOT, "functions", "api.ts"),
   maintenance: join(REPO_ROOT, "functions", "maintenance.ts"),
   worker: join(REPO_ROOT, "functions", "maintenance-worker.ts"),
+  subscriptions: join(REPO_ROOT, "functions", "subscriptions.ts"),
 };
 
 /** Who may call the API: AWS credentials (SigV4, the default) or a JWT from an OIDC/OAuth2 issuer. */
@@ -121,6 +125,8 @@ export interface StrataLogServiceProps {
   metricsNamespace?: string;
   /** handler source files (default: this repository's functions/) */
   entries?: Partial<StrataEntries>;
+  /** push delivery to webhooks and functions (cdk/subscriptions.ts); default: not deployed */
+  subscriptions?: StrataSubscriptionsProps;
 }
 
 /** Names of the environment variables the functions read. */
@@ -159,6 +165,8 @@ export class StrataLogService extends Construct {
   readonly apiFunction: NodejsFunction;
   readonly maintenanceFunction: NodejsFunction;
   readonly workerFunction: NodejsFunction;
+  /** subscription delivery (only with the `subscriptions` prop) */
+  readonly subscriptionFunction?: lambda.Function;
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   /** failed asynchronous invocations of the maintenance functions (after Lambda's own retries) */
@@ -208,6 +216,23 @@ export class StrataLogService extends Construct {
       reservedConcurrency: reserved.api,
       deadLetterQueue: false,
     });
+    if (props.subscriptions) {
+      this.subscriptionFunction = addSubscriptionDelivery(
+        {
+          scope: this,
+          table: this.table,
+          deadLetterQueue: this.deadLetterQueue,
+          createFunction: (fid, o) =>
+            this.createFunction(fid, {
+              ...o,
+              entry: entries.subscriptions,
+              reservedConcurrency: undefined,
+              deadLetterQueue: true,
+            }),
+        },
+        props.subscriptions,
+      );
+    }
     this.grantAccess();
 
     this.httpApi = this.createHttpApi();
@@ -217,6 +242,16 @@ export class StrataLogService extends Construct {
     this.createAlarms();
     this.dashboard = this.createDashboard();
     this.suppressAcceptedFindings();
+  }
+
+  /** Every function of the construct. */
+  get functions(): lambda.Function[] {
+    return [
+      this.apiFunction,
+      this.maintenanceFunction,
+      this.workerFunction,
+      ...(this.subscriptionFunction ? [this.subscriptionFunction] : []),
+    ];
   }
 
   /** A metric of the custom namespace (see STRATA_METRICS), summed over 5 minutes unless told otherwise. */
@@ -287,6 +322,8 @@ export class StrataLogService extends Construct {
       encryption: this.props.tableKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
       ...(this.props.tableKey ? { encryptionKey: this.props.tableKey } : {}),
       removalPolicy: this.removalPolicy,
+      // Partition-head changes wake subscription delivery; keys are all it reads.
+      ...(this.props.subscriptions ? { stream: dynamodb.StreamViewType.KEYS_ONLY } : {}),
     });
   }
 
@@ -381,7 +418,7 @@ export class StrataLogService extends Construct {
     const allow = (fn: lambda.Function, actions: string[], resources: string[], conditions?: iam.Conditions) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
 
-    for (const fn of [this.apiFunction, this.maintenanceFunction, this.workerFunction]) {
+    for (const fn of this.functions) {
       allow(fn, LEDGER_ACTIONS, [this.table.tableArn]);
       if (this.props.tableKey) {
         allow(
@@ -399,8 +436,17 @@ export class StrataLogService extends Construct {
     allow(this.workerFunction, ["s3:ListBucket"], [this.bucket.bucketArn], {
       StringLike: { "s3:prefix": OBJECT_PREFIXES.map((p) => `${p}*`) },
     });
+    // Delivery reads records, and writes dead-letter records as a produce does.
+    if (this.subscriptionFunction) {
+      allow(this.subscriptionFunction, ["s3:PutObject"], objects(["incoming/"]));
+      allow(this.subscriptionFunction, ["s3:GetObject"], objects(OBJECT_PREFIXES));
+    }
     if (this.props.bucketKey) {
-      for (const fn of [this.apiFunction, this.workerFunction]) {
+      for (const fn of [
+        this.apiFunction,
+        this.workerFunction,
+        ...(this.subscriptionFunction ? [this.subscriptionFunction] : []),
+      ]) {
         allow(fn, ["kms:Decrypt", "kms:GenerateDataKey"], [this.props.bucketKey.keyArn]);
       }
     }
@@ -610,7 +656,7 @@ export class StrataLogService extends Construct {
 
   private suppressAcceptedFindings(): void {
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
-    const fns = [this.apiFunction, this.maintenanceFunction, this.workerFunction];
+    const fns = this.functions;
     for (const fn of fns) {
       const role = Validations.of(fn.role as iam.Role);
       for (const prefix of OBJECT_PREFIXES) {
@@ -650,7 +696,11 @@ export class StrataLogService extends Construct {
         reason: "Invoked synchronously by API Gateway: no asynchronous invocation, so no failure destination.",
       },
     );
-    for (const fn of [this.maintenanceFunction, this.workerFunction]) {
+    for (const fn of [
+      this.maintenanceFunction,
+      this.workerFunction,
+      ...(this.subscriptionFunction ? [this.subscriptionFunction] : []),
+    ]) {
       Validations.of(fn).acknowledge({
         id: "Serverless-LambdaAsyncFailureDestination",
         reason:

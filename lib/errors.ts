@@ -13,6 +13,7 @@ export type ErrorCode =
   | "PARTITION_NOT_FOUND"
   | "TOPIC_EXISTS"
   | "GROUP_NOT_FOUND"
+  | "SUBSCRIPTION_NOT_FOUND"
   // log
   | "OFFSET_OUT_OF_RANGE"
   | "CORRUPT_DATA"

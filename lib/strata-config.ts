@@ -19,7 +19,8 @@ export type Env = Record<string, string | undefined>;
 export type BackendName = "embedded" | "aws";
 
 /** STRATA_BACKEND (embedded | aws; `backend` forces one, as functions/ do), STRATA_DATA_DIR, STRATA_FSYNC,
- * STRATA_BUCKET/STRATA_TABLE/AWS_*, STRATA_TOPIC_DEFAULTS, STRATA_LOG_LEVEL */
+ * STRATA_BUCKET/STRATA_TABLE/AWS_*, STRATA_TOPIC_DEFAULTS, STRATA_LOG_LEVEL,
+ * STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS (true | false, default false) */
 export function strataConfigFromEnv(env: Env, force: { backend?: BackendName } = {}): StrataConfig {
   const backend = force.backend ?? parseBackend(env.STRATA_BACKEND);
   return {
@@ -29,7 +30,19 @@ export function strataConfigFromEnv(env: Env, force: { backend?: BackendName } =
         : { backend, ...awsConfigFromEnv(env) },
     topicDefaults: parseTopicDefaults(env.STRATA_TOPIC_DEFAULTS),
     logLevel: parseLogLevel(env.STRATA_LOG_LEVEL),
+    subscriptions: {
+      allowPrivateTargets: parseFlag(
+        "STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS",
+        env.STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS,
+      ),
+    },
   };
+}
+
+function parseFlag(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new InvalidArgumentError(name, `${name} must be "true" or "false", not "${raw}"`);
 }
 
 /** What lib/api/guard.ts enforces locally: STRATA_ALLOWED_HOSTS and STRATA_CORS_ORIGINS. */

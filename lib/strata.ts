@@ -1,6 +1,6 @@
 /**
  * The composition root: createStrata builds the whole service (storage of the configured backend, the log, the
- * group coordinator, deleteRecords, maintenance, metrics, logger) from one config object, with one clock for
+ * group coordinator, deleteRecords, maintenance, subscriptions, metrics, logger) from one config object, with one clock for
  * all of it. Every edge (lib/server, functions/) and every helper that needs a service starts here; edges add
  * only their transport (README, "Architecture").
  *
@@ -17,6 +17,7 @@ import { createMaintenance, type Maintenance, type MaintenanceOptions } from "./
 import type { Metrics } from "./metrics/metrics.js";
 import { type BackendStorage, openBackendStorage, type StorageConfig } from "./storage/backend.js";
 import { type Clock, systemClock } from "./storage/clock.js";
+import { createSubscriptions, type Subscriptions, type SubscriptionsConfig } from "./subscriptions/subscriptions.js";
 import { jsonLogger, type Logger, type LogLevel } from "./util/logger.js";
 
 export type { StorageConfig } from "./storage/backend.js";
@@ -36,6 +37,8 @@ export interface StrataConfig {
   /** log tuning (tests and benchmarks) */
   log?: Omit<LogOptions, "metrics" | "topicDefaults">;
   maintenance?: MaintenanceOptions;
+  /** push delivery to webhooks and functions (lib/subscriptions): private targets, the Lambda invoker, backoff */
+  subscriptions?: SubscriptionsConfig;
 }
 
 export interface Strata {
@@ -48,6 +51,8 @@ export interface Strata {
   /** Kafka's deleteRecords */
   records: ReturnType<typeof recordsAdmin>;
   maintenance: Maintenance;
+  /** subscriptions (/v1/subscriptions) and their delivery, local or woken (docs/SUBSCRIPTIONS.md) */
+  subscriptions: Subscriptions;
   /** one in-process maintenance pass, then the backend's own chores (the embedded TTL sweep) */
   maintain(): Promise<void>;
   /** closes the log (waiting fetches answer) and then the storage; once */
@@ -85,6 +90,14 @@ export async function createStrata(config: StrataConfig): Promise<Strata> {
     ...(config.metrics ? { metrics: config.metrics } : {}),
     ...(config.maintenance ? { options: config.maintenance } : {}),
   });
+  const subscriptions = createSubscriptions({
+    ledger,
+    log,
+    groups,
+    clock,
+    logger,
+    ...(config.subscriptions ? { config: config.subscriptions } : {}),
+  });
   let closing: Promise<void> | undefined;
   return {
     storage,
@@ -94,6 +107,7 @@ export async function createStrata(config: StrataConfig): Promise<Strata> {
     groups,
     records,
     maintenance,
+    subscriptions,
     async maintain() {
       await maintenance.maintain();
       await storage.chores?.(clock.now());

@@ -11,6 +11,7 @@ import type { Auth } from "./auth.js";
 import { consume } from "./cli-consume.js";
 import { produce } from "./cli-produce.js";
 import { type PlanRow, parseResetSpec, parseScopes, planReset, type ResetFlags } from "./cli-reset.js";
+import { subscriptionCommands } from "./cli-subscriptions.js";
 import { UsageError } from "./cli-time.js";
 import { CODEC_BY_NAME } from "./codec.js";
 import { InvalidInputError, ProblemError, StrataClientError } from "./errors.js";
@@ -254,6 +255,7 @@ function buildProgram(io: Io): Command {
       await client().admin().deleteGroup(group);
       io.out(`deleted group ${group}\n`);
     });
+  subscriptionCommands(program, { sub, client, out: io.out });
   return program;
 }
 

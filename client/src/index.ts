@@ -54,3 +54,4 @@ export type * from "./producer.js";
 export { Producer } from "./producer.js";
 export type * from "./records.js";
 export type { RetryOptions } from "./retry.js";
+export * from "./subscriptions.js";

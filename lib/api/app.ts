@@ -47,6 +47,7 @@ import {
   topicName,
   updateTopicBody,
 } from "./schemas.js";
+import { type SubscriptionRoutesService, subscriptionRoutes } from "./subscriptions.js";
 import { EVENT_STREAM, resumeOffset, type TailOptions, tail } from "./tail.js";
 
 // Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
@@ -67,6 +68,8 @@ export interface AppDeps {
   groups: GroupService;
   /** Kafka's deleteRecords (lib/maintenance): moves a partition's logStartOffset forward */
   records: RecordsAdmin;
+  /** /v1/subscriptions (lib/subscriptions); without it the routes are not served */
+  subscriptions?: SubscriptionRoutesService;
   limits?: Partial<Limits>;
   /** Host, Origin and CORS rules (guard.ts); without it, cross-origin writes are still refused, Host is not checked */
   guard?: GuardOptions;
@@ -294,6 +297,7 @@ export function createApp(deps: AppDeps): Hono {
 
   groupRoutes(app, groups, (c) => jsonBody(c));
   consoleRoutes(app);
+  if (deps.subscriptions) subscriptionRoutes(app, deps.subscriptions, (c) => jsonBody(c));
 
   app.notFound((c) => {
     noteErrorCode(c, edgeKinds.notFound.slug);

@@ -9,9 +9,10 @@ import { MAX_PRODUCED_BATCH_UNCOMPRESSED_BYTES } from "../log/validate.js";
 import type { Limits } from "./limits.js";
 import * as res from "./responses.js";
 import * as req from "./schemas.js";
+import * as sub from "./subscription-schemas.js";
 
 export interface Operation {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   /** OpenAPI style: /v1/topics/{topic} */
   path: string;
   operationId: string;
@@ -32,6 +33,8 @@ export interface Operation {
     events?: boolean;
     /** a text answer of this media type instead of JSON */
     text?: string;
+    /** another success status with the same answer (a PUT: 201 created, 200 replaced) */
+    alsoStatus?: number;
   };
   problems: number[];
 }
@@ -75,6 +78,11 @@ export function namedSchemas(limits: Limits) {
     GroupOffsets: res.groupOffsets,
     CommittedOffsets: res.committedOffsets,
     ResetResult: res.resetResult,
+    SubscriptionName: sub.subscriptionName,
+    SubscriptionSpec: sub.subscriptionBody,
+    Subscription: sub.subscription,
+    SubscriptionList: sub.subscriptionList,
+    SubscriptionStatus: sub.subscriptionStatus,
   } satisfies Record<string, z.ZodType>;
   return schemas;
 }
@@ -235,6 +243,49 @@ export function routes(limits: Limits): Operation[] {
       problems: [400, 413, 415, 429, 503],
     },
     ...groupRoutes(),
+    ...subscriptionRoutes(),
+  ];
+}
+
+/** /v1/subscriptions: push delivery to webhooks and Lambda functions (docs/SUBSCRIPTIONS.md). */
+function subscriptionRoutes(): Operation[] {
+  return [
+    {
+      method: "get",
+      path: "/v1/subscriptions",
+      operationId: "listSubscriptions",
+      description: "Every subscription, webhook secrets left out.",
+      ok: { status: 200, description: "subscriptions", schema: "SubscriptionList" },
+      problems: [429, 503],
+    },
+    {
+      method: "put",
+      path: "/v1/subscriptions/{subscription}",
+      operationId: "putSubscription",
+      description:
+        "Declares the subscription, or replaces it. Its group must have no live members and record no other " +
+        "subscription's progress. With startFrom latest, partitions of the named topics without a commit start at " +
+        "their current end. The answer carries the webhook secret (generated when left out); no other answer does.",
+      body: { schema: "SubscriptionSpec" },
+      ok: { status: 201, description: "declared (200: replaced)", schema: "Subscription", alsoStatus: 200 },
+      problems: [400, 409, 413, 415, 429, 503],
+    },
+    {
+      method: "get",
+      path: "/v1/subscriptions/{subscription}",
+      operationId: "describeSubscription",
+      description: "The declaration (without its secret) and its group's committed offsets and lag per partition.",
+      ok: { status: 200, description: "the subscription and its progress", schema: "SubscriptionStatus" },
+      problems: [400, 404, 429, 503],
+    },
+    {
+      method: "delete",
+      path: "/v1/subscriptions/{subscription}",
+      operationId: "deleteSubscription",
+      description: "Delivery stops. The group and its offsets stay (DELETE /v1/groups/{group} removes them).",
+      ok: { status: 204, description: "deleted" },
+      problems: [400, 404, 429, 503],
+    },
   ];
 }
 

@@ -138,7 +138,11 @@ function operation(op: Operation, limits: Limits) {
     ok.content = content;
   } else if (op.ok.anyJson) ok.content = json({});
   else if (op.ok.text) ok.content = { [op.ok.text]: { schema: { type: "string" } } };
-  out.responses = { [String(op.ok.status)]: ok, ...problems(...op.problems) };
+  out.responses = {
+    [String(op.ok.status)]: ok,
+    ...(op.ok.alsoStatus ? { [String(op.ok.alsoStatus)]: ok } : {}),
+    ...problems(...op.problems),
+  };
   return out;
 }
 
@@ -180,4 +184,5 @@ const PATH_PARAMETERS: Record<string, unknown> = {
   partition: pathParam("partition", { type: "integer", minimum: 0, maximum: 999_999_999 }, "partition number"),
   group: pathParam("group", ref("GroupName"), "consumer group name"),
   memberId: pathParam("memberId", ref("MemberId"), "the memberId the join answered"),
+  subscription: pathParam("subscription", ref("SubscriptionName"), "subscription name"),
 };

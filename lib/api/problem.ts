@@ -66,6 +66,7 @@ export const problemKinds: Record<ErrorCode, ProblemKind> = {
   PARTITION_NOT_FOUND: kind(404, "partition-not-found", "Partition not found"),
   TOPIC_EXISTS: kind(409, "topic-exists", "Topic already exists"),
   GROUP_NOT_FOUND: kind(404, "group-not-found", "Group not found"),
+  SUBSCRIPTION_NOT_FOUND: kind(404, "subscription-not-found", "Subscription not found"),
   OFFSET_OUT_OF_RANGE: kind(416, "offset-out-of-range", "Offset out of range"),
   CORRUPT_DATA: { ...kind(500, "corrupt-data", "Corrupt data", CORRUPT), retriable: false },
   DUPLICATE_SEQUENCE: kind(409, "duplicate-sequence", "Duplicate sequence number"),

@@ -240,9 +240,11 @@ export class GroupCoordinator {
 
   /**
    * POST /v1/groups/{group}/offsets: all partitions or none, in one transaction that also checks the
-   * group state's version, so the fencing decision and the commit are atomic.
+   * group state's version, so the fencing decision and the commit are atomic. `checks` (in-process callers only:
+   * a subscription's partition lease, lib/subscriptions) are conditions on other items, checked in the same
+   * transaction: when one fails, nothing is committed and the ConditionFailedError reaches the caller.
    */
-  async commitOffsets(group: string, request: CommitRequest): Promise<void> {
+  async commitOffsets(group: string, request: CommitRequest, checks: WriteOp[] = []): Promise<void> {
     checkGroup(group);
     const { memberId, memberEpoch } = checkCommitIdentity(request);
     const offsets = checkCommitOffsets(request.offsets);
@@ -283,10 +285,13 @@ export class GroupCoordinator {
           : memberGuard(group, current, now, memberId, memberEpoch!, offsets);
       const stamped = puts.map((p) => (p.type === "put" ? { ...p, attrs: { ...p.attrs, committedAt: now } } : p));
       try {
-        await this.ledger.transact([...guard, ...stamped]);
+        await this.ledger.transact([...guard, ...stamped, ...checks]);
         return;
       } catch (e) {
         if (!(e instanceof ConditionFailedError)) throw e;
+        // A caller's own check failed: its condition, not a race on the group, so not retried here.
+        const first = guard.length + stamped.length;
+        if (e.reasons.slice(first).some((r) => r.failed)) throw e;
         lastConflict = e;
         item = await this.itemAfterConflict(e, stateKey(group));
       }

@@ -22,6 +22,7 @@ import type { Clock } from "../storage/clock.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
 import { checkReady } from "../storage/ready.js";
 import { createStrata, type StrataConfig } from "../strata.js";
+import type { SubscriptionsConfig } from "../subscriptions/subscriptions.js";
 import type { Logger, LogLevel } from "../util/logger.js";
 import { exposureWarning } from "./exposure.js";
 
@@ -71,6 +72,8 @@ export interface ServerOptions {
   kafkaAdvertised?: string;
   /** partitions of a topic a Kafka Metadata request creates (STRATA_KAFKA_AUTO_CREATE_TOPICS); default off */
   kafkaAutoCreatePartitions?: number;
+  /** subscriptions' delivery settings (lib/subscriptions); merged into `strata` when both are given */
+  subscriptions?: SubscriptionsConfig;
 }
 
 export interface RunningServer {
@@ -88,7 +91,10 @@ export interface RunningServer {
 
 /** The service configuration the server options describe (their `strata`, or the older flat options). */
 export function strataConfigOf(options: ServerOptions): StrataConfig {
-  if (options.strata) return options.strata;
+  if (options.strata) {
+    if (!options.subscriptions) return options.strata;
+    return { ...options.strata, subscriptions: { ...options.strata.subscriptions, ...options.subscriptions } };
+  }
   const backend = options.backend ?? "embedded";
   return {
     storage:
@@ -99,6 +105,7 @@ export function strataConfigOf(options: ServerOptions): StrataConfig {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
   };
 }
 
@@ -128,6 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     groups,
     records,
+    subscriptions: strata.subscriptions.service,
     limits: options.limits,
     guard,
     logger,
@@ -138,6 +146,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const readings = new Readings({ log, groups, metrics: prometheus, logger, cacheMs: options.metricsCacheMs });
   installMetricsRoute(app, prometheus, readings);
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
+  // Push delivery runs in process, woken by this process's own commits (the embedded backend is ours alone).
+  const delivery = strata.subscriptions.local({ exclusive: config.storage.backend === "embedded" });
   let server: ReturnType<typeof serve> | undefined;
   let kafka: KafkaListener | undefined;
   try {
@@ -159,6 +169,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await strata.close();
     throw e;
   }
+  delivery.start();
   const http = server;
   const { port } = http.address() as AddressInfo;
   const warning = exposureWarning(host);
@@ -170,6 +181,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // Long polls answer (empty) at once instead of being cut when the grace period ends.
       log.stopWaiting();
       await Promise.all([kafka?.close(), stopHttp(http, options.closeGraceMs ?? 1000)]);
+      await delivery.stop();
       await maintenance.stop();
       await strata.close();
     })();

@@ -41,7 +41,9 @@ beforeAll(async () => {
   // Outside the repository, so that nothing but NODE_PATH can satisfy a require the bundle left external.
   workDir = mkdtempSync(join(tmpdir(), "strata-cdk-"));
   const app = new App({ outdir: join(workDir, "cdk.out"), context: { "aws:cdk:enable-asset-metadata": true } });
-  stack = new StrataStack(app, "Strata-bundle", { service: { stage: "dev", entries: testEntries() } });
+  stack = new StrataStack(app, "Strata-bundle", {
+    service: { stage: "dev", entries: testEntries(), subscriptions: {} },
+  });
   applyNagChecks(app);
   app.synth(); // bundles with esbuild, then runs the nag plugins
   bundles = bundlePaths(stack, join(workDir, "cdk.out"));
@@ -64,6 +66,7 @@ function bundlePaths(s: StrataStack, outdir: string): Record<keyof StrataEntries
     api: pathOf(byConstruct(s.service.apiFunction)),
     maintenance: pathOf(byConstruct(s.service.maintenanceFunction)),
     worker: pathOf(byConstruct(s.service.workerFunction)),
+    subscriptions: pathOf(byConstruct(s.service.subscriptionFunction!)),
   };
 }
 
@@ -304,3 +307,18 @@ describe.skipIf(maintenancePending.length > 0)(
     );
   },
 );
+
+describe.each(NODES)("the subscriptions bundle under %s", (_name, node, version) => {
+  it("answers a stream batch of head changes and a scheduled sweep (nothing declared: nothing delivered)", async () => {
+    const head = { eventName: "MODIFY", dynamodb: { Keys: { pk: { S: "p#some-topic-id#0" }, sk: { S: "head" } } } };
+    const run = await invokeBundle(node(), bundles.subscriptions, [
+      { Records: [head] },
+      { source: "aws.events", "detail-type": "Scheduled Event", detail: {} },
+    ]);
+    expect(run.node.startsWith(version), run.node).toBe(true);
+    for (const r of run.results) {
+      expect(r.ok, r.error).toBe(true);
+      expect(r.value).toMatchObject({ partitions: 0, delivered: 0 });
+    }
+  });
+});

@@ -185,6 +185,13 @@ describe("the served OpenAPI document", () => {
     expect((await exchange("POST", "/v1/groups/billing/offsets/reset", { to: "latest" })).status).toBe(200);
     expect((await exchange("DELETE", "/v1/groups/billing")).status).toBe(204);
 
+    const hook = { topics: ["orders"], group: "hooked", target: { type: "webhook", url: "https://hooks.example/in" } };
+    expect((await exchange("PUT", "/v1/subscriptions/hook", hook)).status).toBe(201);
+    expect((await exchange("PUT", "/v1/subscriptions/hook", { ...hook, batchSize: 10 })).status).toBe(200);
+    expect((await exchange("GET", "/v1/subscriptions")).body.subscriptions).toHaveLength(1);
+    expect((await exchange("GET", "/v1/subscriptions/hook")).body.offsets.length).toBeGreaterThan(0);
+    expect((await exchange("DELETE", "/v1/subscriptions/hook")).status).toBe(204);
+
     const operations = Object.values(doc.paths).flatMap((item) =>
       Object.values(item).flatMap((op) => ((op as Operation).operationId ? [(op as Operation).operationId] : [])),
     );

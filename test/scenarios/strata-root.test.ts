@@ -112,6 +112,7 @@ describe("configuration from the environment", () => {
       storage: { backend: "embedded", dataDir: "./.strata", fsync: "always" },
       topicDefaults: {},
       logLevel: "info",
+      subscriptions: { allowPrivateTargets: false },
     });
   });
 
@@ -132,6 +133,12 @@ describe("configuration from the environment", () => {
     expect(() => strataConfigFromEnv({ STRATA_BACKEND: "aws" })).toThrow(/STRATA_BUCKET/);
     expect(() => serverOptionsFromEnv({ PORT: "70000" })).toThrow(/PORT/);
     expect(strataConfigFromEnv({ STRATA_LOG_LEVEL: "DEBUG" }).logLevel).toBe("debug");
+    expect(() => strataConfigFromEnv({ STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS: "yes" })).toThrow(
+      /STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS/,
+    );
+    expect(strataConfigFromEnv({ STRATA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS: "true" }).subscriptions).toEqual({
+      allowPrivateTargets: true,
+    });
   });
 
   it("reads the Kafka listener's port (9092 by default, 0 free, off none), advertised address and auto-creation", () => {

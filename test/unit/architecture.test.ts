@@ -87,10 +87,19 @@ const EDGES = [
   "client/",
   "cdk/",
 ];
-const DOMAIN = ["lib/log/", "lib/groups/", "lib/maintenance/", "lib/metrics/", "lib/security/", "lib/util/"];
+const DOMAIN = [
+  "lib/log/",
+  "lib/groups/",
+  "lib/maintenance/",
+  "lib/subscriptions/",
+  "lib/metrics/",
+  "lib/security/",
+  "lib/util/",
+];
 const AWS_ALLOWED = [
   /^lib\/storage\/(aws-|s3-|dynamodb-)/,
   /^lib\/maintenance\/aws-/,
+  /^lib\/subscriptions\/aws-/, // the Lambda target's Invoke, as the maintenance dispatcher's
   /^functions\//,
   /^cdk\//,
   /^lib\/dev\//, // development tooling: the emulators and `npm run dev:aws`

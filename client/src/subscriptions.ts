@@ -1,0 +1,96 @@
+/**
+ * Subscriptions (docs/SUBSCRIPTIONS.md): declare, read and delete push delivery to webhooks and Lambda functions,
+ * and verify, in a webhook receiver, that a request comes from Strata (verifyWebhookSignature).
+ *
+ * @example
+ * const subs = new Subscriptions(strata.http);
+ * const { target } = await subs.put("billing", {
+ *   topics: ["orders"], group: "billing", target: { type: "webhook", url: "https://example.com/hook" },
+ * });
+ * // keep target.secret: only this answer carries it
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { PartitionOffset } from "./admin.js";
+import { type HttpClient, seg } from "./http.js";
+import { withRetries } from "./retry.js";
+
+export type SubscriptionTarget =
+  | { type: "webhook"; url: string; secret?: string; timeoutMs?: number }
+  | { type: "lambda"; functionArn: string };
+
+export interface SubscriptionSpec {
+  topics: string[];
+  group: string;
+  target: SubscriptionTarget;
+  batchSize?: number;
+  batchWindowMs?: number;
+  maxRetries?: number;
+  maxRecordAgeMs?: number;
+  bisectOnError?: boolean;
+  deadLetterTopic?: string;
+  startFrom?: "earliest" | "latest";
+}
+
+export interface Subscription extends Required<Omit<SubscriptionSpec, "deadLetterTopic">> {
+  name: string;
+  deadLetterTopic: string | null;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+export interface SubscriptionStatus {
+  subscription: Subscription;
+  /** the group's committed offset and lag per partition */
+  offsets: PartitionOffset[];
+}
+
+/** The header a webhook request is signed in. */
+export const SIGNATURE_HEADER = "strata-signature";
+
+export class Subscriptions {
+  constructor(private readonly http: HttpClient) {}
+
+  /** Declares or replaces a subscription; the answer is the only one that carries a webhook's secret. */
+  put(name: string, spec: SubscriptionSpec): Promise<Subscription> {
+    return this.http.json("PUT", `/v1/subscriptions/${seg(name)}`, { json: spec });
+  }
+
+  async list(): Promise<Subscription[]> {
+    const r = await withRetries(() => this.http.json<{ subscriptions: Subscription[] }>("GET", "/v1/subscriptions"), {
+      retries: 3,
+    });
+    return r.subscriptions;
+  }
+
+  describe(name: string): Promise<SubscriptionStatus> {
+    return withRetries(() => this.http.json<SubscriptionStatus>("GET", `/v1/subscriptions/${seg(name)}`), {
+      retries: 3,
+    });
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.http.json("DELETE", `/v1/subscriptions/${seg(name)}`);
+  }
+}
+
+/**
+ * True when `header` (the strata-signature header) signs `rawBody` (the body exactly as received) with `secret`,
+ * and its timestamp is within `toleranceS` (default 300) seconds of now: an old request replayed is refused.
+ */
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | null | undefined,
+  rawBody: string,
+  options: { toleranceS?: number; nowMs?: number } = {},
+): boolean {
+  const parts = new Map((header ?? "").split(",").map((p) => p.split("=", 2) as [string, string]));
+  const t = Number(parts.get("t"));
+  const v1 = parts.get("v1") ?? "";
+  const now = Math.floor((options.nowMs ?? Date.now()) / 1000);
+  if (!Number.isSafeInteger(t) || Math.abs(now - t) > (options.toleranceS ?? 300) || !/^[0-9a-f]{64}$/.test(v1)) {
+    return false;
+  }
+  const expected = createHmac("sha256", secret).update(`${t}.${rawBody}`).digest();
+  return timingSafeEqual(expected, Buffer.from(v1, "hex"));
+}
