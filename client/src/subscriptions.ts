@@ -9,7 +9,6 @@
  * });
  * // keep target.secret: only this answer carries it
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { PartitionOffset } from "./admin.js";
 import { type HttpClient, seg } from "./http.js";
 import { withRetries } from "./retry.js";
@@ -77,13 +76,15 @@ export class Subscriptions {
 /**
  * True when `header` (the strata-signature header) signs `rawBody` (the body exactly as received) with `secret`,
  * and its timestamp is within `toleranceS` (default 300) seconds of now: an old request replayed is refused.
+ * Web Crypto (HMAC-SHA256) and a comparison whose time does not depend on where the bytes differ, so it runs in
+ * Node, browsers and edge runtimes alike.
  */
-export function verifyWebhookSignature(
+export async function verifyWebhookSignature(
   secret: string,
   header: string | null | undefined,
   rawBody: string,
   options: { toleranceS?: number; nowMs?: number } = {},
-): boolean {
+): Promise<boolean> {
   const parts = new Map((header ?? "").split(",").map((p) => p.split("=", 2) as [string, string]));
   const t = Number(parts.get("t"));
   const v1 = parts.get("v1") ?? "";
@@ -91,6 +92,12 @@ export function verifyWebhookSignature(
   if (!Number.isSafeInteger(t) || Math.abs(now - t) > (options.toleranceS ?? 300) || !/^[0-9a-f]{64}$/.test(v1)) {
     return false;
   }
-  const expected = createHmac("sha256", secret).update(`${t}.${rawBody}`).digest();
-  return timingSafeEqual(expected, Buffer.from(v1, "hex"));
+  const utf8 = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const expected = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(`${t}.${rawBody}`)));
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected[i]! ^ Number.parseInt(v1.slice(2 * i, 2 * i + 2), 16);
+  return diff === 0;
 }

@@ -59,9 +59,9 @@ describe("the SDK", () => {
     await hook.until(() => hook.values().includes("hello"));
     const r = hook.received.find((x) => x.values.includes("hello"))!;
     const header = r.headers["strata-signature"] as string;
-    expect(verifyWebhookSignature(secret, header, r.body)).toBe(true);
-    expect(verifyWebhookSignature("another-secret-entirely", header, r.body)).toBe(false);
-    expect(verifyWebhookSignature(secret, header, r.body, { nowMs: Date.now() + 600_000 })).toBe(false);
+    expect(await verifyWebhookSignature(secret, header, r.body)).toBe(true);
+    expect(await verifyWebhookSignature("another-secret-entirely", header, r.body)).toBe(false);
+    expect(await verifyWebhookSignature(secret, header, r.body, { nowMs: Date.now() + 600_000 })).toBe(false);
 
     expect((await subs.list()).map((x) => x.name)).toContain("sdk-hook");
     const d = await subs.describe("sdk-hook");
