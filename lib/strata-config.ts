@@ -42,18 +42,48 @@ export function lambdaGuardFromEnv(env: Env): Pick<GuardOptions, "corsOrigins"> 
   return { corsOrigins: parseCorsOrigins(env.STRATA_CORS_ORIGINS) };
 }
 
-/** `npm start`: the above plus HOST (127.0.0.1), PORT (8080) and STRATA_MAINTENANCE_INTERVAL_MS (60000). */
+/**
+ * `npm start`: the above plus HOST (127.0.0.1), PORT (8080), STRATA_MAINTENANCE_INTERVAL_MS (60000) and the Kafka
+ * listener's STRATA_KAFKA_PORT (9092; 0 a free port; `off` none), STRATA_KAFKA_ADVERTISED (host:port) and
+ * STRATA_KAFKA_AUTO_CREATE_TOPICS (off; a number of partitions turns it on).
+ */
 export function serverOptionsFromEnv(env: Env): ServerOptions & { strata: StrataConfig } {
-  const port = Number(env.PORT || "8080");
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError("PORT", `PORT must be 0..65535, not "${env.PORT}"`);
+  const port = parsePort("PORT", env.PORT || "8080");
+  const kafkaPort =
+    env.STRATA_KAFKA_PORT === "off" ? undefined : parsePort("STRATA_KAFKA_PORT", env.STRATA_KAFKA_PORT || "9092");
+  const advertised = env.STRATA_KAFKA_ADVERTISED;
+  if (advertised !== undefined && advertised !== "" && !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(advertised)) {
+    throw new InvalidArgumentError(
+      "STRATA_KAFKA_ADVERTISED",
+      `STRATA_KAFKA_ADVERTISED must be host:port, not "${advertised}"`,
+    );
+  }
+  if (advertised) parsePort("STRATA_KAFKA_ADVERTISED", advertised.slice(advertised.lastIndexOf(":") + 1));
+  const autoCreate = env.STRATA_KAFKA_AUTO_CREATE_TOPICS || "off";
+  const autoPartitions = autoCreate === "off" ? undefined : Number(autoCreate);
+  if (autoPartitions !== undefined && (!Number.isInteger(autoPartitions) || autoPartitions < 1)) {
+    throw new InvalidArgumentError(
+      "STRATA_KAFKA_AUTO_CREATE_TOPICS",
+      `STRATA_KAFKA_AUTO_CREATE_TOPICS must be "off" or a number of partitions, not "${autoCreate}"`,
+    );
+  }
   return {
     strata: strataConfigFromEnv(env),
     host: env.HOST || "127.0.0.1",
     port,
     maintenanceIntervalMs: Number(env.STRATA_MAINTENANCE_INTERVAL_MS || "60000"),
     ...guardFromEnv(env),
+    ...(kafkaPort !== undefined ? { kafkaPort } : {}),
+    ...(advertised ? { kafkaAdvertised: advertised } : {}),
+    ...(autoPartitions !== undefined ? { kafkaAutoCreatePartitions: autoPartitions } : {}),
   };
+}
+
+function parsePort(name: string, raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(name, `${name} must be 0..65535, not "${raw}"`);
+  return port;
 }
 
 /** STRATA_MAINTENANCE_WORKER: the worker function's name or ARN, which the scheduled maintenance function invokes. */

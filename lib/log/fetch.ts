@@ -18,6 +18,7 @@ import type { ObjectStore } from "../storage/object-store.js";
 import { type DamagedRange, placeCorruption, readingAt } from "./corrupt.js";
 import { type BatchEntry, entryFromItem, headFromAttrs, type PartitionHead, type TopicRecord } from "./entries.js";
 import { batchPk, headKey, pad20 } from "./keys.js";
+import type { OffsetLookup } from "./service.js";
 import { topicNotFound } from "./topics.js";
 import type { FetchedRecord, FetchStart } from "./types.js";
 
@@ -124,13 +125,37 @@ export class Reader {
     return { head, offset, batches };
   }
 
-  /**
-   * Kafka's ListOffsets by time: the first offset whose timestamp is at or after `ts` (the highWatermark when
-   * none). Entries carry tsHigh, the running maximum of timestamps, which is monotone in offset, so this is a
-   * binary search over offsets: O(log n) small queries whatever the log's size.
-   */
+  /** Kafka's ListOffsets for one partition (LogService.lookupOffset). */
+  async lookup(
+    topic: TopicRecord,
+    partition: number,
+    at: OffsetLookup,
+  ): Promise<{ offset: number; timestamp: number }> {
+    const head = await this.head(topic, partition);
+    if (at === "earliest") return { offset: head.logStart, timestamp: -1 };
+    if (at === "latest") return { offset: head.next, timestamp: -1 };
+    const ts = at === "maxTimestamp" ? head.maxTs : at.timestamp;
+    if (at === "maxTimestamp" && ts < 0) return { offset: -1, timestamp: -1 };
+    return (await this.recordAtTime(topic, partition, head, ts)) ?? { offset: -1, timestamp: -1 };
+  }
+
+  /** The first offset whose timestamp is at or after `ts` (the highWatermark when none): where a fetch by time starts. */
   private async offsetForTime(topic: TopicRecord, partition: number, head: PartitionHead, ts: number) {
-    if (head.maxTs < ts) return head.next;
+    return (await this.recordAtTime(topic, partition, head, ts))?.offset ?? head.next;
+  }
+
+  /**
+   * Kafka's ListOffsets by time: the first record whose timestamp is at or after `ts`, if any. Entries carry
+   * tsHigh, the running maximum of timestamps, which is monotone in offset, so this is a binary search over
+   * offsets: O(log n) small queries whatever the log's size.
+   */
+  private async recordAtTime(
+    topic: TopicRecord,
+    partition: number,
+    head: PartitionHead,
+    ts: number,
+  ): Promise<{ offset: number; timestamp: number } | undefined> {
+    if (head.maxTs < ts) return undefined;
     const pk = batchPk(topic.id, partition);
     let lo = head.logStart;
     // The first entry with tsHigh >= ts ends at or after lo; entries ending at or after hi are already ruled
@@ -150,12 +175,14 @@ export class Reader {
         hi = Math.min(mid, e.base);
       } else lo = e.last + 1;
     }
-    if (!found) return head.next;
+    if (!found) return undefined;
     for (const batch of await this.loadBatches(topic.name, partition, [found], found.base, Number.POSITIVE_INFINITY)) {
       const next = storedRecords(batch, head.logStart);
-      for (let r = next(); r !== undefined; r = next()) if (r.timestamp >= ts) return r.offset;
+      for (let r = next(); r !== undefined; r = next()) {
+        if (r.timestamp >= ts) return { offset: r.offset, timestamp: r.timestamp };
+      }
     }
-    return Math.max(found.last + 1, head.logStart);
+    return undefined;
   }
 
   /**

@@ -25,6 +25,7 @@ import type {
   BatchesAnswer,
   FetchBatchesResult,
   LogService,
+  OffsetLookup,
   PartitionBatches,
   TopicMetadata,
   TopicUpdate,
@@ -199,10 +200,15 @@ export class Log implements LogService {
 
   /** fetchMany answered as stored batches, no record decoded (the binary POST /v1/fetch). */
   fetchManyBatches(
-    requests: { topic: string; partition: number; offset: FetchStart }[],
-    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+    requests: { topic: string; partition: number; offset: FetchStart; maxBytes?: number }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number; minBytes?: number },
   ): Promise<BatchesAnswer[]> {
     return fetchManyBatches(this.ctx, requests, options);
+  }
+
+  async lookupOffset(topicName: string, partition: number, at: OffsetLookup) {
+    const topic = await this.topics.partition(topicName, partition);
+    return this.reader.lookup(topic, partition, at);
   }
 }
 

@@ -14,11 +14,17 @@ export const DEFAULT_MAX_RECORDS = 500;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const MAX_WAIT_MS = 20_000;
 
-export type FetchRequest = { topic: string; partition: number; offset: FetchStart };
+/** `maxBytes`: this partition's own byte limit within the shared one (Kafka's partition max bytes) */
+export type FetchRequest = { topic: string; partition: number; offset: FetchStart; maxBytes?: number };
 export type FetchManyOptions = {
   maxBytes?: number;
   maxWaitMs?: number;
   maxRecordsPerPartition?: number;
+  /**
+   * Kafka's min bytes: the answer waits (up to maxWaitMs) until the partitions hold at least this many bytes
+   * between them; 0 answers at once. Default: as soon as any partition has a record.
+   */
+  minBytes?: number;
   throwErrors?: boolean;
 };
 export type PartitionFetch = { topic: string; partition: number } & (FetchResult | { error: StrataError });
@@ -43,6 +49,14 @@ export function waitMs(ms: number | undefined): number {
   return wait;
 }
 
+function minBytesOf(minBytes: number | undefined): number | undefined {
+  if (minBytes === undefined) return undefined;
+  if (!Number.isInteger(minBytes) || minBytes < 0) {
+    throw new InvalidArgumentError("minBytes", "minBytes must be a non-negative integer");
+  }
+  return minBytes;
+}
+
 /** One partition's part of a many-partition answer: what it answers, and how much of the shared budget it used. */
 interface Taken<A> {
   answer: A;
@@ -59,13 +73,14 @@ async function pollMany<A extends { nextOffset: number }>(
   ctx: LogContext,
   requests: FetchRequest[],
   options: FetchManyOptions,
-  take: (read: ReadResult, budget: number, limits: ReadLimits) => Taken<A>,
+  take: (read: ReadResult, budget: number, limits: ReadLimits, request: FetchRequest) => Taken<A>,
 ): Promise<({ topic: string; partition: number } & (A | { error: StrataError }))[]> {
   if (!Array.isArray(requests) || requests.length === 0) {
     throw new InvalidArgumentError("partitions", "at least one partition is required");
   }
   refuseRepeats(requests);
   const limits = readLimits({ maxRecords: options.maxRecordsPerPartition, maxBytes: options.maxBytes });
+  const minBytes = minBytesOf(options.minBytes);
   const deadline = ctx.clock.now() + waitMs(options.maxWaitMs);
   const resolved = await Promise.all(
     requests.map(async (r, i) => ({
@@ -78,7 +93,9 @@ async function pollMany<A extends { nextOffset: number }>(
   const starts: FetchStart[] = requests.map((r) => r.offset);
   for (;;) {
     let budget = limits.maxBytes;
-    let ready = false;
+    let ready = minBytes === 0;
+    let gathered = 0;
+    let anyRecords = false;
     const results: ({ topic: string; partition: number } & (A | { error: StrataError }))[] = [];
     for (const [i, r] of resolved.entries()) {
       if (r.topicRecord instanceof Error) {
@@ -90,15 +107,16 @@ async function pollMany<A extends { nextOffset: number }>(
       try {
         const read = await ctx.reader.read(r.topicRecord, r.partition, starts[i]!, {
           maxRecords: limits.maxRecords,
-          maxBytes: Math.max(1, budget),
+          maxBytes: Math.max(1, Math.min(budget, r.maxBytes ?? budget)),
         });
         // Once resolved, "earliest"/"latest"/time become a plain offset so waiting does not move the start.
         starts[i] = read.offset;
-        const taken = take(read, budget, limits);
+        const taken = take(read, budget, limits, r);
         budget -= taken.bytes;
+        gathered += taken.bytes;
         ctx.metrics.count("FetchRecords", taken.records);
         ctx.metrics.count("FetchBytes", taken.bytes, "Bytes");
-        if (taken.records > 0) ready = true;
+        if (taken.records > 0) anyRecords = true;
         results.push({ topic: r.topic, partition: r.partition, ...taken.answer });
       } catch (e) {
         if (options.throwErrors || !(e instanceof StrataError)) throw e;
@@ -106,6 +124,7 @@ async function pollMany<A extends { nextOffset: number }>(
         ready = true;
       }
     }
+    if (anyRecords && gathered >= (minBytes ?? 0)) ready = true;
     const remaining = deadline - ctx.clock.now();
     if (ready || remaining <= 0 || ctx.waiter.isStopped) return results;
     await waitForCommit(ctx, resolved, starts as number[], remaining);
@@ -143,14 +162,16 @@ export function fetchManyBatches(
   requests: FetchRequest[],
   options: FetchManyOptions,
 ): Promise<BatchesAnswer[]> {
-  return pollMany<BatchesOfPartition>(ctx, requests, options, (read, budget, limits) => {
+  return pollMany<BatchesOfPartition>(ctx, requests, options, (read, budget, limits, request) => {
     const anyTaken = budget < limits.maxBytes;
+    // a partition's own limit counts like the shared one: past the first batch of the answer, nothing over it
+    const cap = Math.min(budget, request.maxBytes ?? budget);
     const batches: Uint8Array[] = [];
     let bytes = 0;
     let nextOffset = read.offset;
     for (const b of read.batches) {
       if (b.last < read.offset || b.last < read.head.logStart) continue;
-      if ((anyTaken || batches.length > 0) && b.bytes.length > budget - bytes) break;
+      if ((anyTaken || batches.length > 0) && b.bytes.length > cap - bytes) break;
       if (batches.length > 0 && nextOffset - read.offset >= limits.maxRecords) break;
       const wire = wireBytes(b);
       batches.push(wire);

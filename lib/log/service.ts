@@ -75,12 +75,19 @@ export interface LogService {
   fetchBatches(topic: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult>;
   /** fetchMany as each partition's stored batches, no record decoded (the binary POST /v1/fetch) */
   fetchManyBatches(
-    requests: { topic: string; partition: number; offset: FetchStart }[],
-    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
+    requests: { topic: string; partition: number; offset: FetchStart; maxBytes?: number }[],
+    options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number; minBytes?: number },
   ): Promise<BatchesAnswer[]>;
+  /**
+   * Kafka's ListOffsets for one partition: the earliest or latest offset, the first offset whose timestamp is at
+   * or after a time (offset and timestamp -1 when there is none), or the record with the largest timestamp.
+   */
+  lookupOffset(topic: string, partition: number, at: OffsetLookup): Promise<{ offset: number; timestamp: number }>;
 }
 
 import type { FetchStart } from "./types.js";
+
+export type OffsetLookup = "earliest" | "latest" | "maxTimestamp" | { timestamp: number };
 
 /** One partition's stored batches in a many-partition answer, as a Kafka client expects them. */
 export interface BatchesOfPartition {

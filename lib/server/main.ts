@@ -2,8 +2,9 @@
  * `npm start`: the local server. Configuration comes from the environment (README.md lists it):
  * HOST (127.0.0.1), PORT (8080), STRATA_DATA_DIR (./.strata), STRATA_BACKEND (embedded | aws),
  * STRATA_FSYNC (always | never), STRATA_MAINTENANCE_INTERVAL_MS (60000; 0 turns maintenance off),
- * STRATA_ALLOWED_HOSTS and STRATA_CORS_ORIGINS (none; lib/api/guard.ts), STRATA_LOG_LEVEL (info), all read by
- * lib/strata-config.ts.
+ * STRATA_ALLOWED_HOSTS and STRATA_CORS_ORIGINS (none; lib/api/guard.ts), STRATA_LOG_LEVEL (info), the Kafka
+ * listener's STRATA_KAFKA_PORT (9092; off), STRATA_KAFKA_ADVERTISED and STRATA_KAFKA_AUTO_CREATE_TOPICS, all
+ * read by lib/strata-config.ts.
  */
 import { serverOptionsFromEnv } from "../strata-config.js";
 import { startServer } from "./server.js";
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
 
   const where = storage.backend === "embedded" ? `data in ${storage.dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${storage.backend} backend, ${where})`);
+  if (server.kafka)
+    console.log(`Kafka clients: bootstrap ${server.kafka.bootstrap} (e.g. kcat -b ${server.kafka.bootstrap} -L)`);
   console.log("Create a first topic:");
   console.log(
     `  curl -sS -X POST ${server.url}/v1/topics -H 'content-type: application/json' -d '{"name": "greetings", "partitions": 3}'`,

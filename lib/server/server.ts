@@ -10,6 +10,7 @@ import { checkGuardOptions } from "../api/guard.js";
 import type { Limits } from "../api/limits.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupCoordinator } from "../groups/coordinator.js";
+import { type KafkaListener, startKafkaListener } from "../kafka/listener.js";
 import type { LogService } from "../log/service.js";
 import { awsConfigFromEnv } from "../storage/aws-clients.js";
 import type { Clock } from "../storage/clock.js";
@@ -52,6 +53,12 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** browser origins that may change state and read answers through CORS (STRATA_CORS_ORIGINS); default none */
   corsOrigins?: string[];
+  /** the Kafka listener's port on `host` (STRATA_KAFKA_PORT); 0 picks a free port; default none (no listener) */
+  kafkaPort?: number;
+  /** host:port the Kafka listener announces in Metadata (STRATA_KAFKA_ADVERTISED); default where it listens */
+  kafkaAdvertised?: string;
+  /** partitions of a topic a Kafka Metadata request creates (STRATA_KAFKA_AUTO_CREATE_TOPICS); default off */
+  kafkaAutoCreatePartitions?: number;
 }
 
 export interface RunningServer {
@@ -60,6 +67,8 @@ export interface RunningServer {
   log: LogService;
   /** the consumer-group coordinator behind /v1/groups */
   groups: GroupCoordinator;
+  /** the Kafka listener, when one was asked for: `bootstrap` is host:port as Metadata announces it */
+  kafka?: { bootstrap: string; port: number };
   /** stops accepting, lets in-flight requests finish (bounded), then closes the log and the storage */
   close(): Promise<void>;
 }
@@ -100,15 +109,29 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const { log, groups, records, logger } = strata;
   const app = createApp({ log, groups, records, limits: options.limits, guard, logger });
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
-  let server: ReturnType<typeof serve>;
+  let server: ReturnType<typeof serve> | undefined;
+  let kafka: KafkaListener | undefined;
   try {
     server = await listen(app.fetch, host, options.port ?? 8080);
+    if (options.kafkaPort !== undefined) {
+      kafka = await startKafkaListener({
+        strata,
+        host,
+        port: options.kafkaPort,
+        ...(options.kafkaAdvertised ? { advertised: options.kafkaAdvertised } : {}),
+        ...(options.kafkaAutoCreatePartitions
+          ? { autoCreateTopics: { partitions: options.kafkaAutoCreatePartitions } }
+          : {}),
+      });
+    }
   } catch (e) {
+    if (server !== undefined) await stopHttp(server, 0);
     await maintenance.stop();
     await strata.close();
     throw e;
   }
-  const { port } = server.address() as AddressInfo;
+  const http = server;
+  const { port } = http.address() as AddressInfo;
   const warning = exposureWarning(host);
   if (warning) logger.warn({ host }, warning);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -117,13 +140,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     closing ??= (async () => {
       // Long polls answer (empty) at once instead of being cut when the grace period ends.
       log.stopWaiting();
-      await stopHttp(server, options.closeGraceMs ?? 1000);
+      await Promise.all([kafka?.close(), stopHttp(http, options.closeGraceMs ?? 1000)]);
       await maintenance.stop();
       await strata.close();
     })();
     return closing;
   };
-  return { url, log, groups, close };
+  return { url, log, groups, close, ...(kafka ? { kafka: { bootstrap: kafka.bootstrap, port: kafka.port } } : {}) };
 }
 
 function checkInterval(intervalMs: number): void {
