@@ -1,7 +1,7 @@
 /**
  * CreatePartitions: grows a topic to `count` partitions (or, with validateOnly, only checks). A count that is not
- * larger than the current one is INVALID_PARTITIONS, as in Kafka. Assignments, when given, must hold one entry
- * per new partition (else INVALID_REPLICA_ASSIGNMENT); their broker ids are ignored, since every listener leads
+ * larger than the current one is INVALID_PARTITIONS, as in Kafka. Assignments, when given (non-empty), must hold one
+ * entry per new partition (else INVALID_REPLICA_ASSIGNMENT); their broker ids are ignored, since every listener leads
  * every partition. A topic named twice is INVALID_REQUEST.
  */
 import { MAX_PARTITIONS } from "../../contract.js";
@@ -50,7 +50,7 @@ async function growOne(ctx: KafkaContext, t: TopicRequest, validateOnly: boolean
     if (t.count > MAX_PARTITIONS) {
       throw new KafkaRefusal(AdminError.INVALID_PARTITIONS, `a topic has at most ${MAX_PARTITIONS} partitions`);
     }
-    if (t.assignments !== null && t.assignments.length !== t.count - partitions) {
+    if (t.assignments !== null && t.assignments.length > 0 && t.assignments.length !== t.count - partitions) {
       throw new KafkaRefusal(
         AdminError.INVALID_REPLICA_ASSIGNMENT,
         `${t.assignments.length} assignments given for ${t.count - partitions} new partitions`,
