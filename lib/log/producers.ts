@@ -125,8 +125,9 @@ export function producerStateOp(
     };
     recent = [entry];
   } else {
-    // Unknown previous state: fail on purpose to learn it from the returned item.
-    condition = { op: "attrNotExists", attr: "recent" };
+    // Unknown previous state: fail on purpose to learn it from the returned item. An absent item fails too (a
+    // producer that starts past sequence 0 with no state here is UNKNOWN_PRODUCER, as in Kafka).
+    condition = { op: "and", conditions: [{ op: "exists" }, { op: "attrNotExists", attr: "recent" }] };
     recent = [entry];
   }
   const next: ProducerState = { epoch: p.producerEpoch, nextSeq: seqAdd(p.baseSequence, count), recent, ttl };

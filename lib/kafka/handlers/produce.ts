@@ -79,7 +79,7 @@ async function produceTopic(ctx: KafkaContext, topic: string, partitions: Partit
       break;
     } catch (e) {
       if (!isStrataError(e)) throw e;
-      const k = culprit(e.details.field, pending.length);
+      const k = culprit(e.details, pending);
       const code = kafkaErrorCode(e, "produce");
       if (k === undefined) {
         for (const p of pending) answers.set(p.i, failed(p.index, code, kafkaErrorMessage(e)));
@@ -93,11 +93,16 @@ async function produceTopic(ctx: KafkaContext, topic: string, partitions: Partit
   return partitions.map(answerOf);
 }
 
-/** Which input a domain error names (`batches[k]...`), if it names one. */
-function culprit(field: unknown, count: number): number | undefined {
-  if (typeof field !== "string") return undefined;
-  const m = /^batches\[(\d+)\]/.exec(field);
-  if (!m) return undefined;
-  const k = Number(m[1]);
-  return k < count ? k : undefined;
+/** Which input a domain error names: `batches[k]...`, or the partition a PARTITION_NOT_FOUND names. */
+function culprit(details: Record<string, unknown>, pending: { index: number }[]): number | undefined {
+  const m = typeof details.field === "string" ? /^batches\[(\d+)\]/.exec(details.field) : null;
+  if (m) {
+    const k = Number(m[1]);
+    return k < pending.length ? k : undefined;
+  }
+  if (typeof details.partition === "number") {
+    const k = pending.findIndex((p) => p.index === details.partition);
+    return k >= 0 ? k : undefined;
+  }
+  return undefined;
 }
