@@ -319,3 +319,40 @@ describe("Kafka connections", () => {
     }
   });
 });
+
+describe("the Kafka listener in the server", () => {
+  it("announces STRATA_KAFKA_ADVERTISED, creates topics only when configured, and closes with the server", async () => {
+    const server = await startKafkaServer(embedded, {
+      kafkaAdvertised: "kafka.example:19092",
+      kafkaAutoCreatePartitions: 2,
+    });
+    const kafka = await RawKafka.open(`127.0.0.1:${server.kafka!.port}`);
+    try {
+      const meta = await kafka.call(M.Metadata, 9, { topics: [{ name: "auto-made" }], allowAutoTopicCreation: true });
+      expect(meta.brokers).toEqual([{ nodeId: expect.any(Number), host: "kafka.example", port: 19092, rack: null }]);
+      expect((meta.topics as Struct[])[0]).toMatchObject({ errorCode: 0, name: "auto-made" });
+      expect(((meta.topics as Struct[])[0]!.partitions as Struct[]).length).toBe(2);
+      const refused = await kafka.call(M.Metadata, 9, {
+        topics: [{ name: "not-asked" }],
+        allowAutoTopicCreation: false,
+      });
+      expect((refused.topics as Struct[])[0]!.errorCode).toBe(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+    } finally {
+      await server.dispose();
+    }
+    await kafka.whenClosed();
+  });
+
+  it("does not create topics a Metadata request names unless configured", async () => {
+    const server = await startKafkaServer(embedded);
+    const kafka = await RawKafka.open(server.bootstrap);
+    try {
+      const meta = await kafka.call(M.Metadata, 4, { topics: [{ name: "never-made" }], allowAutoTopicCreation: true });
+      expect((meta.topics as Struct[])[0]!.errorCode).toBe(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+      expect(await server.log.listTopics()).not.toContain("never-made");
+    } finally {
+      kafka.close();
+      await server.dispose();
+    }
+  });
+});

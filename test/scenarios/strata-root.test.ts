@@ -133,4 +133,20 @@ describe("configuration from the environment", () => {
     expect(() => serverOptionsFromEnv({ PORT: "70000" })).toThrow(/PORT/);
     expect(strataConfigFromEnv({ STRATA_LOG_LEVEL: "DEBUG" }).logLevel).toBe("debug");
   });
+
+  it("reads the Kafka listener's port (9092 by default, 0 free, off none), advertised address and auto-creation", () => {
+    expect(serverOptionsFromEnv({}).kafkaPort).toBe(9092);
+    expect(serverOptionsFromEnv({ STRATA_KAFKA_PORT: "0" }).kafkaPort).toBe(0);
+    expect(serverOptionsFromEnv({ STRATA_KAFKA_PORT: "off" }).kafkaPort).toBeUndefined();
+    expect(serverOptionsFromEnv({ STRATA_KAFKA_ADVERTISED: "kafka.example:19092" }).kafkaAdvertised).toBe(
+      "kafka.example:19092",
+    );
+    expect(serverOptionsFromEnv({ STRATA_KAFKA_AUTO_CREATE_TOPICS: "3" }).kafkaAutoCreatePartitions).toBe(3);
+    expect(() => serverOptionsFromEnv({ STRATA_KAFKA_PORT: "kafka" })).toThrow(/STRATA_KAFKA_PORT/);
+    expect(() => serverOptionsFromEnv({ STRATA_KAFKA_ADVERTISED: "no-port" })).toThrow(/STRATA_KAFKA_ADVERTISED/);
+    expect(() => serverOptionsFromEnv({ STRATA_KAFKA_ADVERTISED: "h:99999" })).toThrow(/STRATA_KAFKA_ADVERTISED/);
+    expect(() => serverOptionsFromEnv({ STRATA_KAFKA_AUTO_CREATE_TOPICS: "yes" })).toThrow(
+      /STRATA_KAFKA_AUTO_CREATE_TOPICS/,
+    );
+  });
 });

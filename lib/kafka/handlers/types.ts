@@ -45,5 +45,3 @@ export class CloseConnection extends Error {
     this.name = "CloseConnection";
   }
 }
-
-export type Rows<T = Struct> = T[];
