@@ -1,6 +1,6 @@
 /**
  * Kafka listener figures, one run, one server (embedded backend, temp dir, loopback), ratios in the same run:
- * - produce: kafkajs (acks all, no compression) sending 1 KiB records as one ~1 MiB batch to each of 4 partitions
+ * - produce: kafkajs and @platformatic/kafka (each: acks all, no compression) sending 1 KiB records as one ~1 MiB batch to each of 4 partitions
  *   per request, vs the SDK's binary produce over HTTP of the same records (batchSize 1 MiB, 4 partitions), vs
  *   the Redis Streams baseline (XADD, appendfsync always) with the same record size and one client;
  * - consume: kcat (librdkafka, group-less, -o beginning -e) reading the Kafka-produced records back, vs the SDK
@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Producer } from "@platformatic/kafka";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import { Strata } from "../client/src/index.js";
 import { startServer } from "../lib/server/server.js";
@@ -32,19 +33,23 @@ export async function benchKafka(quick: boolean): Promise<Record<string, unknown
     await server.log.createTopic("kafka", PARTITIONS);
     await server.log.createTopic("sdk", PARTITIONS);
     const kafkaProduce = await kafkajsProduce(server.kafka!.bootstrap, requests, values);
+    const platformaticProduce = await platformaticProducer(server.kafka!.bootstrap, requests, values);
     const sdkProduce = await sdkBinaryProduce(server.url, requests, values);
     const redis = await benchRedis(requests * PARTITIONS, values);
     const total = requests * PARTITIONS * PER_BATCH;
-    const kafkaConsume = await kcatConsume(server.kafka!.bootstrap, total);
+    // kafkajs's and @platformatic/kafka's records, and the two warm-up records
+    const kafkaConsume = await kcatConsume(server.kafka!.bootstrap, 2 * total);
     const sdkConsume = await sdkConsumer(server.url, total);
     const peer = "skipped" in redis ? undefined : redis.produce;
     return {
       records: { perPartitionBatch: PER_BATCH, partitions: PARTITIONS, requests, recordBytes: 1024 },
-      produce: { kafkajs: kafkaProduce, sdkBinaryHttp: sdkProduce, redis },
+      produce: { kafkajs: kafkaProduce, platformatic: platformaticProduce, sdkBinaryHttp: sdkProduce, redis },
       consume: { kcat: kafkaConsume, sdkConsumer: sdkConsume },
       ratios: {
         kafkaProduceToSdkProduce: ratio(kafkaProduce.recordsPerSec, sdkProduce.recordsPerSec),
         kafkaProduceToRedis: ratio(kafkaProduce.recordsPerSec, peer?.recordsPerSec),
+        platformaticProduceToSdkProduce: ratio(platformaticProduce.recordsPerSec, sdkProduce.recordsPerSec),
+        platformaticProduceToRedis: ratio(platformaticProduce.recordsPerSec, peer?.recordsPerSec),
         kafkaConsumeToSdkConsume:
           "skipped" in kafkaConsume ? null : ratio(kafkaConsume.recordsPerSec, sdkConsume.recordsPerSec),
       },
@@ -70,6 +75,22 @@ async function kafkajsProduce(bootstrap: string, requests: number, values: Buffe
     });
   } finally {
     await producer.disconnect();
+  }
+}
+
+async function platformaticProducer(bootstrap: string, requests: number, values: Buffer[]): Promise<Figures> {
+  const producer = new Producer({ clientId: "bench", bootstrapBrokers: [bootstrap], acks: -1, compression: "none" });
+  try {
+    await producer.send({ messages: [{ topic: "kafka", partition: 0, value: Buffer.from("warm-up") }] });
+    const messages = Array.from({ length: PARTITIONS }, (_, p) =>
+      values.map((value) => ({ topic: "kafka", partition: p, value })),
+    ).flat();
+    return await timed(requests, async () => {
+      await producer.send({ messages });
+      return messages.length;
+    });
+  } finally {
+    await producer.close();
   }
 }
 
