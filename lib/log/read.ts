@@ -96,6 +96,8 @@ async function pollMany<A extends { nextOffset: number }>(
     let ready = minBytes === 0;
     let gathered = 0;
     let anyRecords = false;
+    // where each partition's answer ends: a wait for more (min bytes) waits for commits past it, not past the start
+    const waitFrom = [...(starts as number[])];
     const results: ({ topic: string; partition: number } & (A | { error: StrataError }))[] = [];
     for (const [i, r] of resolved.entries()) {
       if (r.topicRecord instanceof Error) {
@@ -118,6 +120,7 @@ async function pollMany<A extends { nextOffset: number }>(
         ctx.metrics.count("FetchBytes", taken.bytes, "Bytes");
         if (taken.records > 0) anyRecords = true;
         results.push({ topic: r.topic, partition: r.partition, ...taken.answer });
+        waitFrom[i] = Math.max(read.offset, taken.answer.nextOffset);
       } catch (e) {
         if (options.throwErrors || !(e instanceof StrataError)) throw e;
         results.push({ topic: r.topic, partition: r.partition, error: e });
@@ -127,7 +130,7 @@ async function pollMany<A extends { nextOffset: number }>(
     if (anyRecords && gathered >= (minBytes ?? 0)) ready = true;
     const remaining = deadline - ctx.clock.now();
     if (ready || remaining <= 0 || ctx.waiter.isStopped) return results;
-    await waitForCommit(ctx, resolved, starts as number[], remaining);
+    await waitForCommit(ctx, resolved, waitFrom, remaining);
   }
 }
 

@@ -2,11 +2,12 @@
  * kcat (librdkafka), a Kafka client nobody here wrote, against the real server on both backends: metadata, produce
  * with keys, headers and each codec, consume from beginning/end/an offset/a time; records cross over between kcat
  * and the HTTP API unchanged (offsets, keys, headers, timestamps), and kcat's murmur2 partitioner puts keyed
- * records where the HTTP API does.
+ * records where the HTTP API does. Two servers over one aws backend serve one client as one cluster.
  */
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends } from "../support/backends.js";
+import { startServer } from "../../lib/server/server.js";
+import { aws, backends } from "../support/backends.js";
 import { requireBinary } from "../support/binaries.js";
 import { type KafkaTestServer, startKafkaServer, topicName } from "./kafka-support.js";
 
@@ -131,5 +132,37 @@ suite.each(backends)("kcat against Strata on $name", (backend) => {
     const kcatPartition = new Map(read.filter((r) => r.payload === "kcat").map((r) => [r.key, r.partition]));
     expect(new Set(httpPartition.values()).size).toBeGreaterThan(1);
     expect(Object.fromEntries(kcatPartition)).toEqual(Object.fromEntries(httpPartition));
+  });
+});
+
+suite("two servers over one aws backend", () => {
+  it("form one cluster: a client bootstrapped to both produces and consumes through either", async () => {
+    const storage = await aws.open();
+    const start = () =>
+      startServer({
+        port: 0,
+        kafkaPort: 0,
+        maintenanceIntervalMs: 0,
+        strata: { storage: { backend: "opened", storage: { ledger: storage.ledger, store: storage.store } } },
+      });
+    const [a, b] = await Promise.all([start(), start()]);
+    try {
+      const topic = topicName("two");
+      await a.log.createTopic(topic, 4);
+      const both = `${a.kafka!.bootstrap},${b.kafka!.bootstrap}`;
+      const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
+      await run(
+        both,
+        ["-P", "-t", topic, "-K:", "-X", "partitioner=murmur2_random"],
+        keys.map((k) => `${k}:x`).join("\n"),
+      );
+      for (const via of [a.kafka!.bootstrap, b.kafka!.bootstrap]) {
+        const read = await consume(via, topic, ["-o", "beginning"]);
+        expect(read.map((r) => r.key).sort()).toEqual([...keys].sort());
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await storage.cleanup();
+    }
   });
 });

@@ -39,7 +39,8 @@ async function start(): Promise<{ child: ChildProcess; url: string; output: () =
   // node itself rather than npm: one process, so kill -9 hits the server itself, not a wrapper.
   const child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), STRATA_DATA_DIR: dataDir, HOST: "127.0.0.1" },
+    // STRATA_KAFKA_PORT 0: the Kafka listener on a free port too, not 9092 (another run may hold it)
+    env: { ...process.env, PORT: String(port), STRATA_KAFKA_PORT: "0", STRATA_DATA_DIR: dataDir, HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
