@@ -1,18 +1,8 @@
-// Bundles the SDK and the CLI into dist/ with esbuild. The pure codec (../lib/format and the Kafka partitioner in
-// ../lib/log/partitioner.ts) is compiled INTO the bundle, so the published package needs nothing from the server
-// at runtime and there is one source of truth for the bytes. Runtime dependencies stay external.
+// Bundles the SDK and the CLI into dist/ with esbuild (options in build-options.mjs). The pure codec (../lib/format
+// and the Kafka partitioner in ../lib/log/partitioner.ts) is compiled INTO the bundle, so the published package needs
+// nothing from the server at runtime and there is one source of truth for the bytes. Runtime dependencies stay
+// external. dist/browser.js is the SDK for browsers and edge runtimes (no node: imports).
 import { build } from "esbuild";
+import { browserBuild, nodeBuild } from "./build-options.mjs";
 
-await build({
-  entryPoints: { index: "src/index.ts", cli: "src/cli.ts" },
-  outdir: "dist",
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  sourcemap: true,
-  // zstd-wasm reads its .wasm file next to its own module at run time: it cannot be bundled
-  external: ["commander", "@smithy/*", "@aws-sdk/*", "@bokuweb/zstd-wasm"],
-  logLevel: "warning",
-});
+await Promise.all([build(nodeBuild), build(browserBuild)]);

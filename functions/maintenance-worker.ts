@@ -4,7 +4,7 @@
  */
 import type { WorkerEvent } from "../lib/maintenance/aws-dispatcher.js";
 import type { JobReport } from "../lib/maintenance/maintain.js";
-import { containerStrata, invocation, metrics } from "./lambda.js";
+import { containerStrata, invocation } from "./lambda.js";
 
 export const handler = (event: WorkerEvent, context?: { awsRequestId?: string }): Promise<JobReport[]> =>
   invocation(context, async () => {
@@ -12,13 +12,12 @@ export const handler = (event: WorkerEvent, context?: { awsRequestId?: string })
     const reports: JobReport[] = [];
     let failure: unknown;
     for (const job of event.jobs ?? []) {
+      // Maintenance.run counts the job, its work or its failure (lib/maintenance/report.ts).
       try {
         reports.push(await maintenance.run(job));
-        metrics.count("MaintenanceJobs", 1);
       } catch (e) {
         // Keep going: the other jobs are independent. The event fails at the end so Lambda retries it
         // (every job is leased and idempotent, so the ones that succeeded simply find nothing to do).
-        metrics.count("MaintenanceFailures", 1);
         failure ??= e;
       }
     }

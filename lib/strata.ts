@@ -29,7 +29,7 @@ export interface StrataConfig {
   logger?: Logger;
   /** the default logger's level; default warn, so a library or test caller stays quiet (npm start and Lambda read STRATA_LOG_LEVEL, default info) */
   logLevel?: LogLevel;
-  /** where produce/fetch counts go (CloudWatch EMF in Lambda); default nowhere */
+  /** where the log's and maintenance's counts go (CloudWatch EMF in Lambda, Prometheus on the local server); default nowhere */
   metrics?: Metrics;
   /** topic config a new topic starts from (STRATA_TOPIC_DEFAULTS) */
   topicDefaults?: Record<string, string | number>;
@@ -82,6 +82,7 @@ export async function createStrata(config: StrataConfig): Promise<Strata> {
     ledger,
     store,
     clock,
+    ...(config.metrics ? { metrics: config.metrics } : {}),
     ...(config.maintenance ? { options: config.maintenance } : {}),
   });
   let closing: Promise<void> | undefined;

@@ -2,17 +2,25 @@
 // so `npm start` runs plain JavaScript in one node process. npm ci runs it (prepare); scripts/start.mjs runs it
 // again when a source file is newer than the build. Packages from node_modules stay external (better-sqlite3 is
 // native; the rest are loaded as installed). Files are written aside and renamed into place, so a server
-// starting while another process rebuilds never loads half a file.
+// starting while another process rebuilds never loads half a file. The web console is built first
+// (build-console.mjs): the server embeds it.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { buildConsole } from "./build-console.mjs";
 import { outfile } from "./paths.mjs";
 
 export async function buildServer() {
+  await buildConsole();
+  return buildEntry("lib/server/main.ts", outfile);
+}
+
+/** One entry point and what it imports into one ES module at `out` (packages stay external). */
+export async function buildEntry(entryPoint, out) {
   const { outputFiles } = await build({
-    entryPoints: ["lib/server/main.ts"],
-    outfile,
+    entryPoints: [entryPoint],
+    outfile: out,
     bundle: true,
     format: "esm",
     platform: "node",

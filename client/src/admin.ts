@@ -3,9 +3,9 @@
  * Each method is one request; reads retry on retriable errors, writes do not (a create or delete repeated after a
  * lost answer would report a misleading "exists" or "not found").
  */
+import { errorFromProblem, InvalidInputError, type Problem } from "./errors.js";
 import type { HttpClient } from "./http.js";
 import { seg } from "./http.js";
-import { withRetries } from "./retry.js";
 
 export type ConfigValue = string | number;
 
@@ -61,6 +61,14 @@ export interface OffsetCommit extends TopicPartition {
   metadata?: string;
 }
 
+/** One partition of a JSON fetch answer, as offsetsForTimes reads it. */
+interface FetchedAtTime {
+  partition: number;
+  records?: { offset: number; timestamp: number }[];
+  nextOffset?: number;
+  error?: Problem & { status?: number };
+}
+
 /**
  * @example
  * const admin = strata.admin();
@@ -108,6 +116,32 @@ export class Admin {
     });
   }
 
+  /**
+   * Per partition, the first offset whose record's timestamp is at or after `timestamp` (ms), with that record's
+   * timestamp; past the last record, the high watermark and a null timestamp (where a consumer starting at that time
+   * would begin). No route lists offsets by time, so this is one JSON fetch of every partition started at the time
+   * with maxRecords 1 and no wait: at most one record per partition crosses the wire. Default: every partition.
+   */
+  async offsetsForTimes(
+    topic: string,
+    timestamp: number,
+    partitions?: number[],
+  ): Promise<{ partition: number; offset: number; timestamp: number | null }[]> {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      throw new InvalidInputError("timestamp: ms since the epoch, an integer >= 0");
+    const list = partitions ?? (await this.describeTopic(topic)).partitions.map((p) => p.partition);
+    const r = await this.http.retrying("admin", () =>
+      this.http.json<{ partitions: FetchedAtTime[] }>("POST", "/v1/fetch", {
+        json: { partitions: list.map((partition) => ({ topic, partition, timestamp })), maxRecords: 1, maxWaitMs: 0 },
+      }),
+    );
+    return r.partitions.map((p) => {
+      if (p.error) throw errorFromProblem(p.error.status ?? 500, p.error);
+      const first = p.records?.[0];
+      return { partition: p.partition, offset: first?.offset ?? p.nextOffset!, timestamp: first?.timestamp ?? null };
+    });
+  }
+
   async listGroups(): Promise<unknown[]> {
     const r = await this.read<{ groups: unknown[] }>("GET", "/v1/groups");
     return r.groups;
@@ -143,6 +177,6 @@ export class Admin {
   }
 
   private read<T>(method: string, path: string): Promise<T> {
-    return withRetries(() => this.http.json<T>(method, path), { retries: 3 });
+    return this.http.retrying("admin", () => this.http.json<T>(method, path), { retries: 3 });
   }
 }

@@ -4,6 +4,7 @@
  * signing). They are optional dependencies, imported on first use, so users who never sign never load them.
  */
 import { InvalidInputError } from "./errors.js";
+import { envVar } from "./runtime.js";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -79,7 +80,7 @@ function sigV4Signer(auth: SigV4Auth): Signer {
     }
     return new SignatureV4({
       credentials,
-      region: auth.region ?? process.env.AWS_REGION ?? "us-east-1",
+      region: auth.region ?? envVar("AWS_REGION") ?? "us-east-1",
       service: auth.service ?? "execute-api",
       sha256: Hash.bind(null, "sha256"),
     });

@@ -1,19 +1,22 @@
 /**
  * The strata command: topics, produce, consume and groups, in the spirit of kcat and Kafka's console tools.
- * Every failure is one line on stderr and a non-zero exit: 1 for an error from the service or the network, 2 for
- * bad usage. No stack traces: the user cannot act on them.
+ * Exit codes (docs/CLIENT.md): 0 done; 1 an error from the service or the network, or input that does not read;
+ * 2 bad usage (an unknown command or option, a bad option value). Every failure is one line on stderr, never a
+ * stack trace: the user cannot act on one. The commands' work is in cli-*.ts; this file is the command line.
  */
-import { createReadStream, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { Command, CommanderError, Option } from "commander";
-import type { GroupDescription, PartitionOffset, ResetTarget, TopicDescription } from "./admin.js";
+import pkg from "../package.json" with { type: "json" };
+import type { GroupDescription, PartitionOffset, TopicDescription } from "./admin.js";
 import type { Auth } from "./auth.js";
+import { consume } from "./cli-consume.js";
+import { produce } from "./cli-produce.js";
+import { type PlanRow, parseResetSpec, parseScopes, planReset, type ResetFlags } from "./cli-reset.js";
+import { UsageError } from "./cli-time.js";
 import { CODEC_BY_NAME } from "./codec.js";
-import type { StartPosition } from "./consumer.js";
-import { InvalidInputError, StrataClientError } from "./errors.js";
+import { InvalidInputError, ProblemError, StrataClientError } from "./errors.js";
 import { Strata } from "./index.js";
 import type { CompressionName } from "./producer.js";
-import type { Message, RecordMetadata } from "./records.js";
+import type { Message } from "./records.js";
 
 /** Where the CLI writes; injectable so the commands can be driven in-process. */
 export interface Io {
@@ -31,8 +34,6 @@ const defaultIo = (): Io => ({
   env: process.env,
   stderrIsTTY: process.stderr.isTTY === true,
 });
-
-class UsageError extends Error {}
 
 /** Runs the CLI; resolves to the exit code. `argv` as in process.argv (node, script, ...args). */
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
@@ -71,6 +72,7 @@ interface GlobalOptions {
 function buildProgram(io: Io): Command {
   const program = new Command("strata")
     .description("Command-line tool for Strata, the serverless Kafka-style log")
+    .version(pkg.version, "-V, --version", "print the version")
     .option("--url <url>", "the Strata API (default $STRATA_URL or http://127.0.0.1:8080)")
     .option("--token <token>", "bearer token (default $STRATA_TOKEN)")
     .option("--sigv4", "sign requests with AWS SigV4 (IAM-authorized API Gateway)")
@@ -82,29 +84,40 @@ function buildProgram(io: Io): Command {
     .showSuggestionAfterError(true);
   const client = () => connect(program.opts<GlobalOptions>(), io.env);
   const sub = (cmd: Command) => cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  const json = (value: unknown) => io.out(`${JSON.stringify(value)}\n`);
 
   const topics = sub(program.command("topics").description("create, list, describe, alter and delete topics"));
   sub(topics.command("create <topic>"))
     .description("create a topic")
     .option("-p, --partitions <n>", "partition count", int("--partitions"), 1)
     .option("--config <key=value>", "topic config (repeatable)", collect, [])
-    .action(async (topic: string, o: { partitions: number; config: string[] }) => {
-      const d = await client()
-        .admin()
-        .createTopic(topic, { partitions: o.partitions, config: pairs(o.config) });
-      io.out(`created topic ${d.name} with ${d.partitions.length} partition(s)\n`);
+    .option("--if-not-exists", "succeed without change when the topic exists")
+    .action(async (topic: string, o: { partitions: number; config: string[]; ifNotExists?: boolean }) => {
+      try {
+        const d = await client()
+          .admin()
+          .createTopic(topic, { partitions: o.partitions, config: pairs(o.config) });
+        io.out(`created topic ${d.name} with ${d.partitions.length} partition(s)\n`);
+      } catch (e) {
+        if (!(o.ifNotExists && e instanceof ProblemError && e.code === "topic-exists")) throw e;
+        io.out(`topic ${topic} already exists\n`);
+      }
     });
   sub(topics.command("list"))
     .description("list topics")
-    .action(async () => {
-      for (const t of await client().admin().listTopics()) io.out(`${t}\n`);
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const names = await client().admin().listTopics();
+      if (o.json) json({ topics: names });
+      else for (const t of names) io.out(`${t}\n`);
     });
   sub(topics.command("describe <topic>"))
     .description("partitions with their bounds, and the topic's config")
     .option("--json", "print JSON")
     .action(async (topic: string, o: { json?: boolean }) => {
       const d = await client().admin().describeTopic(topic);
-      io.out(o.json ? `${JSON.stringify(d)}\n` : describeTopicText(d));
+      if (o.json) json(d);
+      else io.out(describeTopicText(d));
     });
   sub(topics.command("alter <topic>"))
     .description("grow partitions or change config")
@@ -126,10 +139,32 @@ function buildProgram(io: Io): Command {
       await client().admin().deleteTopic(topic);
       io.out(`deleted topic ${topic}\n`);
     });
+  sub(topics.command("delete-records <topic>"))
+    .description("delete the records before an offset (the log start moves there), like kafka-delete-records")
+    .requiredOption("--before <offset>", "OFFSET, or end (every record now in the partition)")
+    .option("-p, --partition <n>", "only this partition (default every one)", int("--partition"))
+    .option("--json", "print JSON")
+    .action(async (topic: string, o: { before: string; partition?: number; json?: boolean }) => {
+      if (o.before !== "end" && !/^\d+$/.test(o.before))
+        throw new UsageError(`--before: an offset or end, got "${o.before}"`);
+      const before = o.before === "end" ? -1 : Number(o.before);
+      const admin = client().admin();
+      const all = (await admin.describeTopic(topic)).partitions.map((p) => p.partition);
+      if (o.partition !== undefined && !all.includes(o.partition))
+        throw new UsageError(`-p: topic ${topic} has no partition ${o.partition}`);
+      const results = [];
+      for (const p of o.partition !== undefined ? [o.partition] : all)
+        results.push(await admin.deleteRecords(topic, p, before));
+      if (o.json) json({ topic, partitions: results });
+      else io.out(table([["PARTITION", "LOG-START"], ...results.map((r) => [r.partition, r.lowWatermark])]));
+    });
 
   sub(program.command("produce <topic> [file]"))
-    .description("produce one record per line, from stdin or a file")
-    .option("-K, --key-separator <sep>", "split each line into key and value at the first <sep>")
+    .description("produce records from stdin or a file: lines (default), -D delimited, JSON lines or base64")
+    .option("-K, --key-separator <sep>", "split each record into key and value at the first <sep>")
+    .option("-D, --delimiter <delim>", "records end at <delim> instead of a newline (\\n \\t \\0 escapes)")
+    .option("--json", "each record is a JSON object {key, value, headers, partition, timestamp, base64}")
+    .option("--base64", "each record (key and value with -K) is base64")
     .option("-H, --header <name=value>", "add a header to every record (repeatable)", collect, [])
     .option("-p, --partition <n>", "send every record to this partition", int("--partition"))
     .addOption(
@@ -137,29 +172,41 @@ function buildProgram(io: Io): Command {
     )
     .option("--linger-ms <ms>", "batching delay", int("--linger-ms"), 5)
     .option("--progress", "show a progress bar even when stderr is not a terminal")
-    .action(async (topic: string, file: string | undefined, o: ProduceOptions) => {
-      await produce(client(), topic, file, o, io);
+    .action(async (topic: string, file: string | undefined, o: ProduceFlags) => {
+      const headers = Object.entries(pairs(o.header)).map(([name, value]) => ({ name, value }));
+      const delimiter = o.delimiter === undefined ? undefined : unescaped(o.delimiter, "-D");
+      await produce(client(), topic, file, { ...o, headers, delimiter, compression: o.compression }, io);
     });
 
-  sub(program.command("consume <topic>"))
-    .description("print records (kcat-style formats or JSON)")
+  sub(program.command("consume <topic...>"))
+    .description("print records (kcat-style formats or JSON); several topics read together (with -g, as one member)")
     .option("--from-beginning", "start at the beginning (same as -o beginning)")
-    .option("-o, --offset <where>", "beginning | end | OFFSET | s@TIMESTAMP_MS")
+    .option(
+      "-o, --offset <where>",
+      "beginning | end | OFFSET | -N (the last N per partition) | s@TIME (start) | e@TIME (stop before); TIME is ms or ISO 8601; repeatable for s@ with e@",
+      collect,
+      [],
+    )
+    .option("--ago <duration>", "start at the first record of the last <duration> (1h, 15m, 1h30m, PT2H)")
     .option("-p, --partition <n>", "only this partition", int("--partition"))
     .option("-g, --group <group>", "consume as a member of this group (commits its offsets)")
     .option("-c, --count <n>", "exit after <n> records", int("--count"))
     .option("-e, --exit", "exit once every partition is read to its end")
     .option("-f, --format <fmt>", "kcat format: %t %p %o %k %s %K %S %T %h %%, \\n \\t", "%s\\n")
     .option("--json", "one JSON object per record")
-    .action(async (topic: string, o: ConsumeOptions) => {
-      await consume(client(), topic, o, io);
+    .action(async (names: string[], o: ConsumeFlags) => {
+      const render = o.json ? renderJson : compileFormat(o.format);
+      await consume(client(), names, o, render, io.out);
     });
 
   const groups = sub(program.command("groups").description("list, describe, reset and delete consumer groups"));
   sub(groups.command("list"))
     .description("list groups")
-    .action(async () => {
-      for (const g of await client().admin().listGroups()) io.out(`${groupName(g)}\n`);
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const list = await client().admin().listGroups();
+      if (o.json) json({ groups: list });
+      else for (const g of list) io.out(`${groupName(g)}\n`);
     });
   sub(groups.command("describe <group>"))
     .description("state, members and per-partition lag")
@@ -168,17 +215,38 @@ function buildProgram(io: Io): Command {
       const admin = client().admin();
       const d = await admin.describeGroup(group);
       const offsets = d.offsets ?? (await admin.fetchOffsets(group));
-      io.out(o.json ? `${JSON.stringify({ ...d, offsets })}\n` : describeGroupText(d, offsets));
+      if (o.json) json({ ...d, offsets });
+      else io.out(describeGroupText(d, offsets));
     });
   sub(groups.command("reset-offsets <group>"))
-    .description("reset committed offsets (only while the group has no live members)")
-    .requiredOption("--to <target>", "earliest | latest | offset:N | timestamp:MS")
-    .option("--topic <topic>", "only this topic (repeatable; default all with commits)", collect, [])
-    .action(async (group: string, o: { to: string; topic: string[] }) => {
-      const r = await client()
-        .admin()
-        .resetOffsets(group, resetTarget(o.to), o.topic.length > 0 ? o.topic : undefined);
-      for (const x of r.offsets) io.out(`${x.topic}\t${x.partition}\t${x.offset}\n`);
+    .description("plan a reset of committed offsets and print it; --execute applies it (no live members allowed)")
+    .option("--to-earliest", "the log start")
+    .option("--to-latest", "the high watermark")
+    .option("--to-offset <n>", "this offset (clamped to the partition's bounds)")
+    .option("--to-datetime <time>", "the first record at or after TIME (ISO 8601 or ms)")
+    .option("--by-duration <duration>", "the first record at or after now minus DURATION (1h, PT1H)")
+    .option("--shift-by <n>", "the committed offset plus n (negative goes back)")
+    .option(
+      "--topic <topic[:p,p]>",
+      "only this topic, or these partitions (repeatable; default all with commits)",
+      collect,
+      [],
+    )
+    .option("--execute", "apply the plan (without it nothing changes)")
+    .option("--json", "print JSON")
+    .action(async (group: string, o: ResetFlags & { topic: string[]; execute?: boolean; json?: boolean }) => {
+      const spec = parseResetSpec(o);
+      const scopes = parseScopes(o.topic);
+      const admin = client().admin();
+      const plan = await planReset(admin, group, spec, scopes);
+      if (o.execute && plan.length > 0)
+        await admin.commitOffsets(
+          group,
+          plan.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+        );
+      if (o.json) json({ group, executed: o.execute === true, offsets: plan });
+      else io.out(planText(plan));
+      if (!o.execute) io.err("dry run: nothing changed; add --execute to apply this plan\n");
     });
   sub(groups.command("delete <group>"))
     .description("delete a group (only when it has no live members)")
@@ -187,6 +255,30 @@ function buildProgram(io: Io): Command {
       io.out(`deleted group ${group}\n`);
     });
   return program;
+}
+
+interface ProduceFlags {
+  keySeparator?: string;
+  delimiter?: string;
+  json?: boolean;
+  base64?: boolean;
+  header: string[];
+  partition?: number;
+  compression: CompressionName;
+  lingerMs: number;
+  progress?: boolean;
+}
+
+interface ConsumeFlags {
+  fromBeginning?: boolean;
+  offset: string[];
+  ago?: string;
+  partition?: number;
+  group?: string;
+  count?: number;
+  exit?: boolean;
+  format: string;
+  json?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -226,11 +318,13 @@ function connect(o: GlobalOptions, env: Record<string, string | undefined>): Str
   return new Strata({ url, auth, requestTimeoutMs: o.timeout });
 }
 
-function resetTarget(to: string): ResetTarget {
-  if (to === "earliest" || to === "latest") return to;
-  const m = /^(offset|timestamp):(\d+)$/.exec(to);
-  if (!m) throw new UsageError(`--to: earliest, latest, offset:N or timestamp:MS, got "${to}"`);
-  return m[1] === "offset" ? { offset: Number(m[2]) } : { timestamp: Number(m[2]) };
+/** -D's escapes: \\n \\t \\r \\0 \\\\ (a shell passes them literally). */
+function unescaped(text: string, option: string): string {
+  const esc: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", "\\": "\\" };
+  return text.replace(/\\(.?)/g, (_, c: string) => {
+    if (esc[c] === undefined) throw new UsageError(`${option}: unknown escape \\${c}`);
+    return esc[c];
+  });
 }
 
 function groupName(g: unknown): string {
@@ -277,189 +371,16 @@ function describeGroupText(d: GroupDescription, offsets: PartitionOffset[]): str
   return s;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// produce
-
-interface ProduceOptions {
-  keySeparator?: string;
-  header: string[];
-  partition?: number;
-  compression: CompressionName;
-  lingerMs: number;
-  progress?: boolean;
-}
-
-/** Records in flight at once: enough to fill batches, bounded so a huge file does not sit in memory. */
-const MAX_OUTSTANDING = 20_000;
-
-async function produce(strata: Strata, topic: string, file: string | undefined, o: ProduceOptions, io: Io) {
-  if (o.keySeparator === "") throw new UsageError("-K: the key separator cannot be empty");
-  const headers = Object.entries(pairs(o.header)).map(([name, value]) => ({ name, value }));
-  let input: NodeJS.ReadableStream = io.stdin;
-  let total = 0;
-  if (file !== undefined && file !== "-") {
-    try {
-      total = statSync(file).size;
-    } catch {
-      throw new UsageError(`cannot read ${file}: no such file`);
-    }
-    input = createReadStream(file);
-  }
-  const progress = file !== undefined && file !== "-" && (io.stderrIsTTY || o.progress === true);
-  const bar = progress ? new ProgressBar(total, io.err) : undefined;
-  // Check the topic first: a typo should fail before reading a large file.
-  await strata.admin().describeTopic(topic);
-  const producer = strata.producer({ lingerMs: o.lingerMs, compression: o.compression });
-  let outstanding: Promise<RecordMetadata[]>[] = [];
-  let count = 0;
-  let failure: unknown;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const line of lines) {
-      bar?.advance(Buffer.byteLength(line) + 1);
-      if (failure) break;
-      const record = toRecord(line, o, headers);
-      const p = producer.send(topic, record);
-      p.catch((e) => {
-        failure ??= e;
-      });
-      outstanding.push(p);
-      count++;
-      if (outstanding.length >= MAX_OUTSTANDING) {
-        await Promise.allSettled(outstanding);
-        outstanding = [];
-      }
-    }
-    await Promise.allSettled(outstanding);
-    await producer.close();
-  } finally {
-    bar?.done();
-  }
-  if (failure) throw failure;
-  io.err(`produced ${count} record(s) to ${topic}\n`);
-}
-
-function toRecord(line: string, o: ProduceOptions, headers: { name: string; value: string }[]) {
-  let key: string | null = null;
-  let value = line;
-  if (o.keySeparator !== undefined) {
-    const at = line.indexOf(o.keySeparator);
-    if (at >= 0) {
-      key = line.slice(0, at);
-      value = line.slice(at + o.keySeparator.length);
-    }
-  }
-  return { key, value, headers, ...(o.partition !== undefined ? { partition: o.partition } : {}) };
-}
-
-class ProgressBar {
-  private done_ = 0;
-  private lastDraw = 0;
-  constructor(
-    private readonly total: number,
-    private readonly write: (s: string) => void,
-  ) {}
-  advance(bytes: number): void {
-    this.done_ += bytes;
-    const now = Date.now();
-    if (now - this.lastDraw >= 100) {
-      this.lastDraw = now;
-      this.draw();
-    }
-  }
-  done(): void {
-    this.done_ = this.total;
-    this.draw();
-    this.write("\n");
-  }
-  private draw(): void {
-    const fraction = this.total === 0 ? 1 : Math.min(1, this.done_ / this.total);
-    const width = 30;
-    const filled = Math.round(fraction * width);
-    this.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.floor(fraction * 100)}%`);
-  }
+function planText(plan: PlanRow[]): string {
+  if (plan.length === 0) return "no partitions to reset (the group has no commits; name them with --topic)\n";
+  return table([
+    ["TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"],
+    ...plan.map((r) => [r.topic, r.partition, r.current, r.offset]),
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// consume
-
-interface ConsumeOptions {
-  fromBeginning?: boolean;
-  offset?: string;
-  partition?: number;
-  group?: string;
-  count?: number;
-  exit?: boolean;
-  format: string;
-  json?: boolean;
-}
-
-function startPosition(o: ConsumeOptions): StartPosition {
-  if (o.fromBeginning && o.offset !== undefined) throw new UsageError("give --from-beginning or -o, not both");
-  if (o.fromBeginning) return "earliest";
-  const v = o.offset ?? "end";
-  if (v === "beginning") return "earliest";
-  if (v === "end") return "latest";
-  if (/^\d+$/.test(v)) return Number(v);
-  const m = /^s@(\d+)$/.exec(v);
-  if (m) return { timestamp: Number(m[1]) };
-  throw new UsageError(`-o: beginning, end, OFFSET or s@TIMESTAMP_MS, got "${v}"`);
-}
-
-async function consume(strata: Strata, topic: string, o: ConsumeOptions, io: Io): Promise<void> {
-  const start = startPosition(o);
-  if (o.group !== undefined && typeof start !== "string")
-    throw new UsageError("with -g, -o takes only beginning or end (where a partition without a commit starts)");
-  if (o.count === 0) return;
-  const render = o.json ? renderJson : compileFormat(o.format);
-  const description = await strata.admin().describeTopic(topic);
-  const partitions = description.partitions.map((p) => p.partition);
-  if (o.partition !== undefined && !partitions.includes(o.partition))
-    throw new UsageError(`-p: topic ${topic} has no partition ${o.partition}`);
-
-  let seen = 0;
-  const atEnd = new Set<number>();
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  const consumer = strata.consumer({
-    groupId: o.group,
-    autoOffsetReset: start === "earliest" ? "earliest" : "latest",
-    sessionTimeoutMs: 10_000,
-    autoCommitIntervalMs: 1000,
-    maxWaitMs: o.exit ? 500 : 5000,
-    onEndOfPartition: ({ partition }) => {
-      atEnd.add(partition);
-      const mine = o.group ? consumer.assignment().map((a) => a.partition) : expected;
-      if (o.exit && mine.length > 0 && mine.every((p) => atEnd.has(p))) finish();
-    },
-  });
-  const expected = o.partition !== undefined ? [o.partition] : partitions;
-  if (o.group) consumer.subscribe({ topics: [topic] });
-  else consumer.assign(expected.map((partition) => ({ topic, partition, offset: start })));
-
-  const onSignal = () => finish();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
-    await consumer.run({
-      eachMessage: ({ partition, message }) => {
-        if (o.count !== undefined && seen >= o.count) return;
-        atEnd.delete(partition);
-        io.out(render(topic, partition, message));
-        seen++;
-        if (o.count !== undefined && seen >= o.count) finish();
-      },
-    });
-    await Promise.race([finished, consumer.stopped()]);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await consumer.close();
-  }
-  await consumer.stopped();
-}
+// consume output
 
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -1,6 +1,6 @@
 /**
  * The consumer, in the style of kafkajs: subscribe() (group membership) or assign() (standalone), then
- * run({ eachMessage }) or run({ eachBatch }).
+ * run({ eachMessage }) or run({ eachBatch }), or `for await (const message of consumer)` (consumer-iterator.ts).
  *
  * Group protocol (KIP-848 style, see the groups routes): the member joins with its topics, heartbeats in the
  * background with the partitions it owns, and each answer lists what it may own now. A partition no longer listed is
@@ -15,14 +15,15 @@
  * A fetch answer's error for one partition never holds back the others' records: the failing partition alone is
  * reported (onPartitionError), then retried after its own backoff (retriable) or paused (not retriable).
  */
-import { randomUUID } from "node:crypto";
 import type { OffsetCommit, PartitionOffset, TopicPartition } from "./admin.js";
 import { zstdReady } from "./codec.js";
+import { type ConsumedMessage, consumerIterator } from "./consumer-iterator.js";
 import { ClosedError, InvalidInputError, MemberFencedError, NetworkError, StrataClientError } from "./errors.js";
 import { type FetchedPartition, readFetchAnswer } from "./fetched.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import type { Message } from "./records.js";
-import { backoffMs, sleep, withRetries } from "./retry.js";
+import { backoffMs, sleep } from "./retry.js";
+import { randomId } from "./runtime.js";
 
 /** Where to start a partition: an offset, the log's start or end, or the first record at or after a time. */
 export type StartPosition = number | "earliest" | "latest" | { timestamp: number };
@@ -173,6 +174,7 @@ export class Consumer {
   private heartbeatNow: (() => void) | undefined;
   private lastCommitAt = Date.now();
   private fatal: unknown;
+  private readonly closingHooks: (() => void)[] = [];
   private readonly sessionTimeoutMs: number;
   private readonly autoCommit: boolean;
 
@@ -295,10 +297,26 @@ export class Consumer {
     this.options.onCommit?.(list);
   }
 
+  /**
+   * The consumer as an async iterator, instead of run(): each message once the loop body that got the previous one
+   * is done; leaving the loop closes the consumer (commit, onRevoked, leave the group).
+   * @example
+   * for await (const message of consumer) console.log(message.topic, message.offset, message.value?.toString());
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<ConsumedMessage> {
+    return consumerIterator(this);
+  }
+
+  /** For consumer-iterator.ts: called first thing in close(), so a message held by the iterator is let go. */
+  onClosing(hook: () => void): void {
+    this.closingHooks.push(hook);
+  }
+
   /** Stops fetching, lets the handler finish the message in hand, commits, calls onRevoked and leaves the group. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const hook of this.closingHooks) hook();
     this.stopping = true;
     this.fetchAbort?.abort();
     this.wake?.();
@@ -306,8 +324,11 @@ export class Consumer {
     await this.loopDone;
     await this.heartbeatDone;
     await this.lock.run(async () => {
-      if (this.topics && this.member) await this.revoke(this.assignment());
-      else if (this.autoCommit) await this.commit().catch(() => {});
+      if (this.topics && this.member) {
+        const all = this.assignment();
+        if (all.length > 0) this.reportRebalance([], all, []);
+        await this.revoke(all);
+      } else if (this.autoCommit) await this.commit().catch(() => {});
     });
     const m = this.member;
     this.member = undefined;
@@ -351,7 +372,11 @@ export class Consumer {
           continue;
         }
         if (e instanceof StrataClientError && (e.retriable || e.code === "aborted")) {
-          if (e.code !== "aborted") await sleep(backoffMs(failures++, { maxBackoffMs: 5000 }));
+          if (e.code !== "aborted") {
+            const delayMs = backoffMs(failures, { maxBackoffMs: 5000 });
+            this.http.events.emit("retry", { operation: "fetch", attempt: failures++, delayMs, error: e });
+            await sleep(delayMs);
+          }
           continue;
         }
         this.fatal = e;
@@ -545,10 +570,11 @@ export class Consumer {
   private async join(): Promise<void> {
     // A client-chosen member id (KIP-1082), fresh per join; the joinId makes a join retried after a lost answer
     // find the incarnation it created (without it the server would fence that one and start another).
-    const memberId = randomUUID();
-    const joinId = randomUUID();
+    const memberId = randomId();
+    const joinId = randomId();
     let sentAt = Date.now();
-    const r = await withRetries(
+    const r = await this.http.retrying(
+      "join-group",
       () => {
         sentAt = Date.now();
         return this.http.json<JoinAnswer>("POST", `${this.groupPath()}/members`, {
@@ -613,6 +639,7 @@ export class Consumer {
     const listed = new Set(assignments.map(key));
     const revoked = this.assignment().filter((tp) => !listed.has(key(tp)));
     const added = assignments.filter((tp) => !this.owned.has(key(tp)));
+    if (revoked.length > 0 || added.length > 0) this.reportRebalance(added, revoked, []);
     if (revoked.length > 0) {
       await this.revoke(revoked);
       this.heartbeatNow?.(); // tell the coordinator now, so the new owner can start
@@ -641,9 +668,22 @@ export class Consumer {
   private async lose(): Promise<void> {
     await this.lock.run(async () => {
       const lost = this.assignment();
+      if (lost.length > 0) this.reportRebalance([], [], lost);
       this.owned.clear();
       this.member = undefined;
       if (lost.length > 0) await this.options.onLost?.(lost);
+    });
+  }
+
+  private reportRebalance(assigned: TopicPartition[], revoked: TopicPartition[], lost: TopicPartition[]): void {
+    const m = this.member;
+    this.http.events.emit("rebalance", {
+      group: this.options.groupId ?? "",
+      memberId: m?.memberId ?? "",
+      memberEpoch: m?.memberEpoch ?? -1,
+      assigned,
+      revoked,
+      lost,
     });
   }
 

@@ -54,6 +54,17 @@ export class NetworkError extends StrataClientError {
   }
 }
 
+/**
+ * The producer's buffer stayed full for maxBlockMs (Kafka's TimeoutException from send()): acknowledgements are not
+ * coming back as fast as records are sent. Retriable: nothing of this send was queued.
+ */
+export class BufferFullError extends StrataClientError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super("buffer-full", message, { retriable: true, details });
+    this.name = "BufferFullError";
+  }
+}
+
 /** The operation cannot proceed because its owner was closed. */
 export class ClosedError extends StrataClientError {
   constructor(what: string) {

@@ -7,6 +7,7 @@
 import { decodeFetchFrames, readRecords, splitBatches } from "./codec.js";
 import { errorFromProblem, NetworkError, type Problem, type StrataClientError } from "./errors.js";
 import type { Message } from "./records.js";
+import { byteView } from "./runtime.js";
 
 export interface FetchedPartition {
   topic: string;
@@ -76,8 +77,7 @@ function messagesOf(batches: Uint8Array, start: number): Message[] {
   return out;
 }
 
-const buffer = (b: Uint8Array | null): Buffer | null =>
-  b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const buffer = (b: Uint8Array | null): Buffer | null => (b === null ? null : byteView(b));
 
 function parseProblem(text: string): Problem & { status?: number } {
   try {

@@ -1,10 +1,14 @@
 /**
  * The transport: one HTTP request to the Strata API, with authentication, a timeout, and every failure turned into
  * a StrataClientError (problem+json answers through errorFromProblem; no answer at all is a NetworkError). It does
- * not retry: callers decide, on `retriable` alone (retry.ts).
+ * not retry: callers decide, on `retriable` alone (retry.ts), through retrying(), which reports each retry. Every
+ * request is reported as a "request" event (instrumentation.ts).
  */
 import { type Auth, createSigner, type OutgoingRequest, type Signer } from "./auth.js";
 import { errorFromProblem, NetworkError, type Problem, StrataClientError } from "./errors.js";
+import { Instrumentation, type Logger } from "./instrumentation.js";
+import { type RetryOptions, withRetries } from "./retry.js";
+import { envVar } from "./runtime.js";
 
 export { BATCHES_MEDIA_TYPE } from "../../lib/contract.js";
 
@@ -18,6 +22,8 @@ export interface ConnectionOptions {
   headers?: Record<string, string>;
   /** injectable for tests and custom agents */
   fetch?: typeof fetch;
+  /** gets a log entry per request (debug), retry (warn) and rebalance (info) */
+  logger?: Logger;
 }
 
 export interface RequestOptions {
@@ -37,14 +43,28 @@ export class HttpClient {
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
   private readonly doFetch: typeof fetch;
+  /** request, retry and rebalance events: `http.events.on("retry", e => ...)` */
+  readonly events: Instrumentation;
 
   constructor(options: ConnectionOptions = {}) {
-    const url = options.url ?? process.env.STRATA_URL ?? "http://127.0.0.1:8080";
+    const url = options.url ?? envVar("STRATA_URL") ?? "http://127.0.0.1:8080";
     this.baseUrl = url.replace(/\/+$/, "");
     this.sign = createSigner(options.auth);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.headers = options.headers ?? {};
     this.doFetch = options.fetch ?? fetch;
+    this.events = new Instrumentation(options.logger);
+  }
+
+  /** withRetries that reports each retry as a "retry" event (and to `options.onRetry`). */
+  retrying<T>(operation: string, f: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+    return withRetries(f, {
+      ...options,
+      onRetry: (error, attempt, delayMs) => {
+        this.events.emit("retry", { operation, attempt, delayMs, error });
+        options.onRetry?.(error, attempt, delayMs);
+      },
+    });
   }
 
   /** Sends one request; resolves to the response when it is 2xx, throws a StrataClientError otherwise. */
@@ -64,15 +84,26 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(this.timeoutMs + (options.extraTimeoutMs ?? 0));
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let response: Response;
+    const started = Date.now();
+    const report = (status: number | undefined, error?: string) =>
+      this.events.emit("request", { method, path, status, durationMs: Date.now() - started, error });
     try {
       response = await this.doFetch(url, { method, headers, body, signal });
     } catch (cause) {
-      if (options.signal?.aborted) throw new StrataClientError("aborted", `${method} ${path}: aborted`, { cause });
-      if (timeout.aborted) throw new NetworkError(`${method} ${path}: no answer in time`, cause, "timeout");
-      throw new NetworkError(`${method} ${path}: ${describeCause(cause)}`, cause);
+      let error: StrataClientError;
+      if (options.signal?.aborted) error = new StrataClientError("aborted", `${method} ${path}: aborted`, { cause });
+      else if (timeout.aborted) error = new NetworkError(`${method} ${path}: no answer in time`, cause, "timeout");
+      else error = new NetworkError(`${method} ${path}: ${describeCause(cause)}`, cause);
+      report(undefined, error.code);
+      throw error;
     }
-    if (response.ok) return response;
-    throw await errorFromResponse(response, method, path);
+    if (response.ok) {
+      report(response.status);
+      return response;
+    }
+    const error = await errorFromResponse(response, method, path);
+    report(response.status, error.code);
+    throw error;
   }
 
   /** A request whose answer is JSON (undefined for 204). */

@@ -11,6 +11,7 @@
 import { Admin } from "./admin.js";
 import { Consumer, type ConsumerOptions } from "./consumer.js";
 import { type ConnectionOptions, HttpClient } from "./http.js";
+import type { ClientEvents } from "./instrumentation.js";
 import { Producer, type ProducerOptions } from "./producer.js";
 
 export class Strata {
@@ -27,6 +28,14 @@ export class Strata {
   admin(): Admin {
     return new Admin(this.http);
   }
+  /**
+   * Instrumentation events of every producer, consumer and admin of this client: "request", "retry", "rebalance".
+   * Returns the function that stops listening.
+   * @example strata.on("retry", (e) => console.warn(e.operation, e.attempt, e.error.code));
+   */
+  on<K extends keyof ClientEvents>(event: K, listener: (e: ClientEvents[K]) => void): () => void {
+    return this.http.events.on(event, listener);
+  }
 }
 
 export type * from "./admin.js";
@@ -35,9 +44,12 @@ export type { Auth, AwsCredentials } from "./auth.js";
 export { murmur2, partitionForKey } from "./codec.js";
 export type * from "./consumer.js";
 export { Consumer, ownershipWindowMs } from "./consumer.js";
+export type { ConsumedMessage } from "./consumer-iterator.js";
 export * from "./errors.js";
 export type { ConnectionOptions, RequestOptions } from "./http.js";
 export { BATCHES_MEDIA_TYPE, HttpClient } from "./http.js";
+export type * from "./instrumentation.js";
+export { Instrumentation } from "./instrumentation.js";
 export type * from "./producer.js";
 export { Producer } from "./producer.js";
 export type * from "./records.js";

@@ -14,6 +14,7 @@
  */
 
 import { MAX_RECORDS_PER_BATCH } from "../../lib/contract.js";
+import { ByteBudget } from "./byte-budget.js";
 import {
   CODEC_BY_NAME,
   type CompressionCodec,
@@ -34,7 +35,7 @@ import {
 } from "./errors.js";
 import { BATCHES_MEDIA_TYPE, type HttpClient, seg } from "./http.js";
 import { type ProducerRecord, type RecordMetadata, toBytes, toHeaders } from "./records.js";
-import { type RetryOptions, withRetries } from "./retry.js";
+import type { RetryOptions } from "./retry.js";
 
 export type { CompressionName };
 
@@ -53,6 +54,10 @@ export interface ProducerOptions {
   deliveryTimeoutMs?: number;
   /** backoff between retries: initial and max delay (default 100 ms, 2 s) */
   retry?: Pick<RetryOptions, "initialBackoffMs" | "maxBackoffMs" | "onRetry">;
+  /** bytes of records queued or in flight, at most; send() waits while it is full; default 32 MiB (Kafka's) */
+  bufferMemory?: number;
+  /** how long send() waits for room in the buffer before a BufferFullError; default 60 s (Kafka's max.block.ms) */
+  maxBlockMs?: number;
   /** picks the partition of a record without one (default: murmur2 of the key, sticky for unkeyed records) */
   partitioner?: (key: Uint8Array | null, partitions: number, topic: string) => number | undefined;
 }
@@ -108,6 +113,7 @@ export class Producer {
   private readonly sticky = new Map<string, number>();
   private identity: Promise<Identity> | undefined;
   private closed = false;
+  private readonly buffer: ByteBudget;
 
   constructor(
     private readonly http: HttpClient,
@@ -120,18 +126,31 @@ export class Producer {
       throw new InvalidInputError(`compression: one of ${Object.keys(CODEC_BY_NAME).join(", ")}`);
     this.codec = codec;
     this.idempotent = options.idempotent ?? true;
+    this.buffer = new ByteBudget(
+      nonNegative(options.bufferMemory ?? 32 * 1024 * 1024, "bufferMemory"),
+      nonNegative(options.maxBlockMs ?? 60_000, "maxBlockMs"),
+    );
   }
 
   /**
    * Queues records and resolves, once every one is acknowledged, to their partitions and offsets in order.
-   * Rejects with the first failure; records of other partitions may have been written.
+   * Rejects with the first failure; records of other partitions may have been written. Waits while the buffer
+   * (bufferMemory) is full, and rejects with a BufferFullError, nothing queued, after maxBlockMs.
    */
   async send(topic: string, records: ProducerRecord | ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new ClosedError("producer");
     const list = Array.isArray(records) ? records : [records];
     const encoded = list.map((r, i) => this.prepare(r, `records[${i}]`));
-    const needsCount = list.some((r) => r.partition === undefined);
-    const partitions = needsCount ? await this.partitionCount(topic) : 0;
+    const bytes = encoded.reduce((n, e) => n + e.size, 0);
+    await this.buffer.acquire(bytes);
+    let partitions = 0;
+    try {
+      if (this.closed) throw new ClosedError("producer");
+      if (list.some((r) => r.partition === undefined)) partitions = await this.partitionCount(topic);
+    } catch (e) {
+      this.buffer.release(bytes);
+      throw e;
+    }
     const promises = encoded.map((e, i) => {
       const partition = list[i]!.partition ?? this.choosePartition(topic, e.key, partitions);
       return new Promise<RecordMetadata>((resolve, reject) => {
@@ -254,7 +273,8 @@ export class Producer {
     let baseSequence = -1;
     let attempted = false;
     try {
-      const offsets = await withRetries(
+      const offsets = await this.http.retrying(
+        "produce",
         async () => {
           if (this.idempotent && identity === undefined) {
             identity = await this.producerIdentity();
@@ -292,6 +312,8 @@ export class Producer {
         else this.dropIdentity(identity);
       }
       for (const e of batch) e.reject(error);
+    } finally {
+      this.buffer.release(batch.reduce((n, e) => n + e.size, 0));
     }
   }
 
@@ -324,7 +346,8 @@ export class Producer {
   }
 
   private register(): Promise<Identity> {
-    const p = withRetries(() => this.http.json<Identity>("POST", "/v1/producers", { json: {} }), this.options.retry);
+    const register = () => this.http.json<Identity>("POST", "/v1/producers", { json: {} });
+    const p = this.http.retrying("register-producer", register, this.options.retry);
     p.catch(() => {
       if (this.identity === p) this.identity = undefined;
     });

@@ -5,12 +5,17 @@
  * problem.ts.
  */
 import { type Context, Hono } from "hono";
+import { consoleRoutes } from "../console/serve.js";
 import { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
 import { InvalidArgumentError, isStrataError } from "../errors.js";
 import type { LogService } from "../log/service.js";
+import type { Metrics } from "../metrics/metrics.js";
+import { NotReadyError } from "../storage/ready.js";
 import { type Logger, silentLogger } from "../util/logger.js";
 import { parseJson, readBody } from "./body.js";
 import {
+  type AnswerPart,
+  answerBytes,
   envelopeSize,
   type FetchJson,
   fetchAnswerText,
@@ -42,6 +47,7 @@ import {
   topicName,
   updateTopicBody,
 } from "./schemas.js";
+import { EVENT_STREAM, resumeOffset, type TailOptions, tail } from "./tail.js";
 
 // Stated in lib/contract.ts (shared with the domain and the client); re-exported for the edge's users.
 export { BATCHES_MEDIA_TYPE, BOUND_HEADERS } from "../contract.js";
@@ -66,6 +72,12 @@ export interface AppDeps {
   guard?: GuardOptions;
   /** one line per request (request-log.ts) and every server fault; default: nothing logged */
   logger?: Logger;
+  /** where request counts and durations go (HttpRequests, HttpRequestDuration); default nowhere */
+  metrics?: Metrics;
+  /** the live tail (tail.ts): keep-alive interval and longest stream; default 15 s, unbounded */
+  tail?: TailOptions;
+  /** GET /readyz: resolves when the storage answers, rejects with the cause (lib/storage/ready.ts); default: always ready */
+  ready?: () => Promise<void>;
 }
 
 /**
@@ -79,7 +91,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const logger = deps.logger ?? silentLogger;
   // first: the guard's refusals are requests too
-  installRequestLog(app, logger);
+  installRequestLog(app, logger, deps.metrics);
   installGuard(app, deps.guard);
   /** A 5xx is the server's own fault: logged with the error (its code, cause and stack), wherever it is answered. */
   const logServerFault = (c: Context, status: number, error: unknown) => {
@@ -121,7 +133,20 @@ export function createApp(deps: AppDeps): Hono {
     await next();
   });
 
+  // Liveness: the process answers. Readiness: the storage answers too (one ledger read, one object listing).
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.ready?.();
+    } catch (e) {
+      noteErrorCode(c, edgeKinds.notReady.slug);
+      requestLogger(c, logger).warn({ err: e }, "not ready");
+      const part = e instanceof NotReadyError ? { part: e.part } : {};
+      const detail = e instanceof Error ? e.message : String(e);
+      return problemResponse(problemOf(edgeKinds.notReady, detail, part), { "retry-after": "1" });
+    }
+    return c.json({ status: "ready" });
+  });
   // Generated on first request (zod -> JSON Schema costs tens of ms), not at start-up, then kept.
   let openapi: ReturnType<typeof openApiDocument> | undefined;
   app.get("/v1/openapi.json", (c) => {
@@ -193,6 +218,13 @@ export function createApp(deps: AppDeps): Hono {
     const partition = partitionParam(c);
     const binary = acceptsBatches(c.req.header("accept"));
     const q = parse(binary ? binaryFetchQuery : jsonFetchQuery, c.req.query(), "query");
+    if (!binary && accepts(c.req.header("accept"), EVENT_STREAM)) {
+      const resume = resumeOffset(c.req.header("last-event-id"));
+      const start = resume ?? fetchStart(q.offset, q.timestamp);
+      const maxBytes = q.maxBytes ?? limits.maxFetchBytes;
+      const request = { topic, partition, start, maxRecords: q.maxRecords, maxBytes, encoding: q.encoding };
+      return tail(c, log, request, deps.tail ?? {});
+    }
     const options = {
       offset: fetchStart(q.offset, q.timestamp),
       maxRecords: q.maxRecords,
@@ -210,7 +242,9 @@ export function createApp(deps: AppDeps): Hono {
     }
     const answer = fetchResultToText(await log.fetch(topic, partition, options), q.encoding);
     trimToBudget([answer], limits.maxResponseBytes);
-    return c.body(fetchAnswerText(answer), 200, { "content-type": "application/json" });
+    return c.body(answerBytes(fetchAnswerText(answer)) as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/json",
+    });
   });
 
   app.post("/v1/fetch", async (c) => {
@@ -248,11 +282,18 @@ export function createApp(deps: AppDeps): Hono {
       return json;
     });
     trimToBudget(ok, limits.maxResponseBytes, envelopeSize(partitions));
-    const texts = partitions.map((p) => ("error" in p ? JSON.stringify(p) : fetchAnswerText(p)));
-    return c.body(`{"partitions":[${texts.join(",")}]}`, 200, { "content-type": "application/json" });
+    const parts: AnswerPart[] = ['{"partitions":['];
+    partitions.forEach((p, i) => {
+      if (i > 0) parts.push(",");
+      if ("error" in p) parts.push(JSON.stringify(p));
+      else parts.push(...fetchAnswerText(p));
+    });
+    parts.push("]}");
+    return c.body(answerBytes(parts) as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/json" });
   });
 
   groupRoutes(app, groups, (c) => jsonBody(c));
+  consoleRoutes(app);
 
   app.notFound((c) => {
     noteErrorCode(c, edgeKinds.notFound.slug);
@@ -286,8 +327,10 @@ class UnsupportedMedia extends Error {
 
 const mediaType = (header: string | undefined) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
 
-const acceptsBatches = (accept: string | undefined) =>
-  (accept ?? "").split(",").some((part) => mediaType(part) === BATCHES_MEDIA_TYPE);
+const accepts = (accept: string | undefined, type: string) =>
+  (accept ?? "").split(",").some((part) => mediaType(part) === type);
+
+const acceptsBatches = (accept: string | undefined) => accepts(accept, BATCHES_MEDIA_TYPE);
 
 function binaryProducer(q: { producerId?: number; producerEpoch?: number; baseSequence?: number }, partition: number) {
   const { producerId, producerEpoch, baseSequence } = q;

@@ -3,6 +3,7 @@
  * missing or lying Content-Length cannot get a larger body through; a declared length over the limit is
  * refused before reading anything.
  */
+import { isAscii } from "node:buffer";
 import { InvalidArgumentError, StrataError } from "../errors.js";
 import { checkJsonText } from "./json.js";
 
@@ -55,7 +56,11 @@ export function parseJson(bytes: Uint8Array, emptyAs?: unknown): unknown {
   let text: string;
   let value: unknown;
   try {
-    text = strictUtf8.decode(bytes);
+    // ASCII (most JSON bodies: base64 payloads, escaped text) is its own UTF-8 and latin1 decoding: a copy,
+    // about half the cost of the strict decoder, which judges everything else.
+    text = isAscii(bytes)
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")
+      : strictUtf8.decode(bytes);
     value = JSON.parse(text);
   } catch (e) {
     const reason = e instanceof SyntaxError ? e.message : "the body is not valid UTF-8";

@@ -4,7 +4,14 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import type { FetchResult, FetchStart, ProduceRecord, ProduceResult, ProducerIdentity } from "../log/types.js";
-import { decodeHeaderName, decodeNullable, type RecordJson, recordToJsonText } from "./codec.js";
+import {
+  decodeHeaderName,
+  decodeNullable,
+  type RecordJson,
+  type RecordText,
+  recordToJsonText,
+  writeRecordText,
+} from "./codec.js";
 import { problemFromError } from "./problem.js";
 import type { Encoding, ProduceBody } from "./schemas.js";
 
@@ -95,29 +102,42 @@ export interface FetchJson<R extends { offset: number } = RecordJson> {
   logStartOffset: number;
 }
 
-/** A record's JSON text, built once: its size decides trimming, and it goes into the answer as it is. */
-export interface RecordText {
-  offset: number;
-  text: string;
-  bytes: number;
-}
+export type { RecordText } from "./codec.js";
 
 export const fetchResultToText = (r: FetchResult, enc: Encoding): FetchJson<RecordText> => ({
-  records: r.records.map((rec) => {
-    const text = recordToJsonText(rec, enc);
-    return { offset: rec.offset, text, bytes: Buffer.byteLength(text) };
-  }),
+  records: r.records.map((rec) => recordToJsonText(rec, enc)),
   nextOffset: r.nextOffset,
   highWatermark: r.highWatermark,
   logStartOffset: r.logStartOffset,
 });
 
-/** The JSON text of one partition's answer (fetchResultToText, trimmed), with its topic and partition if given. */
-export function fetchAnswerText(a: FetchJson<RecordText> & { topic?: string; partition?: number }): string {
+/** Parts of a JSON answer: text, and records (each writes itself). */
+export type AnswerPart = string | RecordText;
+
+/** The parts of one partition's answer (fetchResultToText, trimmed), with its topic and partition if given. */
+export function fetchAnswerText(a: FetchJson<RecordText> & { topic?: string; partition?: number }): AnswerPart[] {
   const where = a.topic === undefined ? "" : `"topic":${JSON.stringify(a.topic)},"partition":${a.partition},`;
-  let records = "";
-  for (let i = 0; i < a.records.length; i++) records += i > 0 ? `,${a.records[i]!.text}` : a.records[i]!.text;
-  return `{${where}"records":[${records}],"nextOffset":${a.nextOffset},"highWatermark":${a.highWatermark},"logStartOffset":${a.logStartOffset}}`;
+  const parts: AnswerPart[] = [`{${where}"records":[`];
+  for (let i = 0; i < a.records.length; i++) {
+    if (i > 0) parts.push(",");
+    parts.push(a.records[i]!);
+  }
+  parts.push(`],"nextOffset":${a.nextOffset},"highWatermark":${a.highWatermark},"logStartOffset":${a.logStartOffset}}`);
+  return parts;
+}
+
+/**
+ * The answer's UTF-8 bytes, written once into a buffer of its exact size: no string of the whole answer is built,
+ * so there is none to flatten, measure or encode again on the way out.
+ */
+export function answerBytes(parts: AnswerPart[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += typeof p === "string" ? Buffer.byteLength(p) : p.bytes;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) at = typeof p === "string" ? at + out.write(p, at, "utf8") : writeRecordText(out, at, p);
+  if (at !== size) throw new Error(`JSON answer: wrote ${at} bytes of ${size} measured`);
+  return out;
 }
 
 const jsonBytes = (r: unknown) => Buffer.byteLength(JSON.stringify(r));

@@ -28,6 +28,10 @@ export interface Operation {
     /** the answer may also be fetch frames (docs/FORMAT.md), asked for with Accept */
     frames?: boolean;
     anyJson?: boolean;
+    /** the answer may also be a live tail of server-sent events, asked for with Accept: text/event-stream */
+    events?: boolean;
+    /** a text answer of this media type instead of JSON */
+    text?: string;
   };
   problems: number[];
 }
@@ -52,6 +56,7 @@ export function namedSchemas(limits: Limits) {
     CommitOffsets: req.commitBody,
     ResetOffsets: req.resetBody,
     Health: res.health,
+    Ready: res.ready,
     TopicList: res.topicList,
     Topic: res.topic,
     DeleteRecordsResult: res.deleteRecordsResult,
@@ -83,6 +88,26 @@ export function routes(limits: Limits): Operation[] {
       path: "/healthz",
       operationId: "health",
       ok: { status: 200, description: "the server is up", schema: "Health" },
+      problems: [],
+    },
+    {
+      method: "get",
+      path: "/readyz",
+      operationId: "ready",
+      description:
+        "Readiness: one ledger read and one object store listing. A 503 names the part that did not answer " +
+        "(`part`: ledger or object store) and the cause in `detail`. /healthz is the liveness check.",
+      ok: { status: 200, description: "the storage answers", schema: "Ready" },
+      problems: [503],
+    },
+    {
+      method: "get",
+      path: "/metrics",
+      operationId: "metrics",
+      description:
+        "Local server only: Prometheus text format (docs/OPERATIONS.md lists every metric). Gauges that need " +
+        "reads (stored bytes, consumer lag) are reused for a few seconds.",
+      ok: { status: 200, description: "the metrics (text/plain; version=0.0.4)", text: "text/plain" },
       problems: [],
     },
     {
@@ -178,9 +203,15 @@ export function routes(limits: Limits): Operation[] {
       method: "get",
       path: "/v1/topics/{topic}/partitions/{partition}/records",
       operationId: "fetch",
-      description: `Send Accept: ${BATCHES_MEDIA_TYPE} for batches; the bounds then come in Strata-Next-Offset, Strata-High-Watermark and Strata-Log-Start-Offset.`,
+      description:
+        `Send Accept: ${BATCHES_MEDIA_TYPE} for batches; the bounds then come in Strata-Next-Offset, Strata-High-Watermark and Strata-Log-Start-Offset. ` +
+        "Send Accept: text/event-stream for a live tail: server-sent events as records are committed, `id` the " +
+        "offset and `data` the record as in the JSON answer, a `: keep-alive` comment every 15 s; a reconnect " +
+        "with Last-Event-ID resumes after that offset (it wins over offset and timestamp). maxWaitMs is ignored; " +
+        "the stream ends after 25 s in AWS (API Gateway's limit), never locally. An error after the stream began " +
+        "is an `error` event holding the problem.",
       query: req.fetchQuery(limits, limits.maxFetchBytes),
-      ok: { status: 200, description: "records from the offset", schema: "FetchResult", binary: true },
+      ok: { status: 200, description: "records from the offset", schema: "FetchResult", binary: true, events: true },
       problems: [400, 404, 416, 429, 503],
     },
     {

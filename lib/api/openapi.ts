@@ -131,8 +131,13 @@ function operation(op: Operation, limits: Limits) {
       content[BATCHES_MEDIA_TYPE] = {
         schema: { type: "string", description: "fetch frames: per partition a binary header, then its batches" },
       };
+    if (op.ok.events)
+      content["text/event-stream"] = {
+        schema: { type: "string", description: "server-sent events: id = offset, data = a Record as JSON" },
+      };
     ok.content = content;
   } else if (op.ok.anyJson) ok.content = json({});
+  else if (op.ok.text) ok.content = { [op.ok.text]: { schema: { type: "string" } } };
   out.responses = { [String(op.ok.status)]: ok, ...problems(...op.problems) };
   return out;
 }

@@ -101,6 +101,8 @@ export const edgeKinds = {
   // lib/api/guard.ts: a browser page of another origin changing state; a Host this server does not answer for
   crossOrigin: kind(403, "cross-origin-request", "Cross-origin request refused"),
   misdirected: kind(421, "misdirected-request", "Misdirected request"),
+  // GET /readyz: the storage did not answer (the detail names the part and the cause)
+  notReady: kind(503, "not-ready", "Not ready"),
 } as const;
 
 export interface Problem {

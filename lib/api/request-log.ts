@@ -2,10 +2,12 @@
  * One log line per HTTP request: method, route (the pattern, e.g. /v1/topics/:topic), path, status, duration
  * and the request id, which the answer carries in x-request-id (an incoming one is kept when it is a sane token,
  * so a caller's or a proxy's id ties its logs to ours). The error code is added when the request failed. Headers
- * (credentials), queries and bodies (record payloads) are never logged.
+ * (credentials), queries and bodies (record payloads) are never logged. The same figures are counted as metrics
+ * (HttpRequests, HttpRequestDuration by route pattern, method and status; "unmatched" when no route was reached).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
+import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import type { Logger } from "../util/logger.js";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -19,7 +21,7 @@ interface RequestState {
 
 const states = new WeakMap<Request, RequestState>();
 
-export function installRequestLog(app: Hono, logger: Logger): void {
+export function installRequestLog(app: Hono, logger: Logger, metrics: Metrics = noMetrics): void {
   app.use(async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header(REQUEST_ID_HEADER);
@@ -27,15 +29,22 @@ export function installRequestLog(app: Hono, logger: Logger): void {
     const state: RequestState = { logger: logger.child({ requestId }) };
     states.set(c.req.raw, state);
     await next();
-    c.header(REQUEST_ID_HEADER, requestId);
+    // On the answer's own headers: c.header() on a finished answer rebuilds it as a web Response, and
+    // @hono/node-server then streams its body through a ReadableStream instead of writing it at once.
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
     const status = c.res.status;
+    // null when no route was reached (no match, a refusal by the guard, a CORS preflight)
+    const route = c.req.routePath === "/*" ? null : c.req.routePath;
+    const durationMs = performance.now() - started;
+    const dimensions = { Route: route ?? "unmatched", Method: c.req.method, Status: String(status) };
+    metrics.count("HttpRequests", 1, dimensions);
+    metrics.observe("HttpRequestDuration", durationMs, dimensions);
     const fields = {
       method: c.req.method,
-      // null when no route was reached (no match, a refusal by the guard, a CORS preflight)
-      route: c.req.routePath === "/*" ? null : c.req.routePath,
+      route,
       path: c.req.path,
       status,
-      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      durationMs: Math.round(durationMs * 100) / 100,
       ...(state.code !== undefined ? { code: state.code } : {}),
     };
     if (status >= 500) state.logger.error(fields, "request");

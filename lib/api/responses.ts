@@ -127,3 +127,4 @@ export const resetResult = z.strictObject({
   offsets: z.array(z.strictObject({ ...topicPartition.shape, offset: nonNegative })),
 });
 export const health = z.strictObject({ status: z.literal("ok") });
+export const ready = z.strictObject({ status: z.literal("ready") });

@@ -28,3 +28,29 @@ export async function consumerLags(
   });
   return out;
 }
+
+/** One committed partition's lag for a group (what /metrics reports per group, topic and partition). */
+export interface PartitionLagReading {
+  group: string;
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
+/** Lag per group and committed partition, over at most MAX_GROUPS_PER_RUN groups; a group deleted meanwhile is left out. */
+export async function partitionLags(
+  groups: Pick<GroupCoordinator, "listGroups" | "fetchOffsets">,
+): Promise<PartitionLagReading[]> {
+  const names = (await groups.listGroups()).slice(0, MAX_GROUPS_PER_RUN);
+  const perGroup = await mapLimit(names, 8, async (group) => {
+    try {
+      const { offsets } = await groups.fetchOffsets(group);
+      return offsets.flatMap((o) =>
+        o.lag === null ? [] : [{ group, topic: o.topic, partition: o.partition, lag: o.lag }],
+      );
+    } catch {
+      return []; // deleted meanwhile
+    }
+  });
+  return perGroup.flat();
+}

@@ -3,7 +3,7 @@
  * `where` says which kind of request failed, for the codes Kafka distinguishes by context (a bad argument is an
  * invalid record in a produce, an invalid config in an admin request, and so on).
  */
-import { isStrataError } from "../errors.js";
+import { isStrataError, type Location } from "../errors.js";
 
 /** Kafka's error codes this listener answers with (clients/src/main/java/org/apache/kafka/common/protocol/Errors.java). */
 export const KafkaError = {
@@ -72,16 +72,16 @@ export function kafkaErrorCode(e: unknown, where: RequestKind): number {
       // retriable on the client's side: it refreshes metadata and tries again
       return KafkaError.KAFKA_STORAGE_ERROR;
     case "INVALID_ARGUMENT":
-      return invalidArgument(String(e.details.field ?? ""), e.message, where);
+      return invalidArgument(String(e.details.field ?? ""), e.details.at as Location | undefined, e.message, where);
     default:
       return KafkaError.UNKNOWN_SERVER_ERROR;
   }
 }
 
-function invalidArgument(field: string, message: string, where: RequestKind): number {
+function invalidArgument(field: string, at: Location | undefined, message: string, where: RequestKind): number {
   switch (where) {
     case "produce":
-      if (field.endsWith(".timestamp") || field.endsWith(".maxTimestamp")) return KafkaError.INVALID_TIMESTAMP;
+      if (at?.member === "timestamp" || at?.member === "maxTimestamp") return KafkaError.INVALID_TIMESTAMP;
       if (/CRC|not RecordBatch v2|decompress|truncated/i.test(message)) return KafkaError.CORRUPT_MESSAGE;
       return KafkaError.INVALID_RECORD;
     case "topics":

@@ -72,8 +72,8 @@ export async function commitPlans(
       if (plan.producer) req.producer = { ...plan.producer, expirationMs: ctx.settings.producerExpirationMs };
       try {
         const base = await ctx.sequencer.commit(req);
-        ctx.metrics.count("ProduceRecords", plan.count);
-        ctx.metrics.count("ProduceBytes", plan.bytes.length, "Bytes");
+        ctx.metrics.count("ProduceRecords", plan.count, { Topic: topic.name });
+        ctx.metrics.count("ProduceBytes", plan.bytes.length, { Topic: topic.name });
         return { base };
       } catch (e) {
         if (e instanceof StrataError && e.code === "TOPIC_NOT_FOUND") ctx.topics.invalidate(topic.name);

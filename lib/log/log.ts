@@ -12,6 +12,7 @@ import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import { type Clock, systemClock } from "../storage/clock.js";
 import type { Ledger } from "../storage/ledger.js";
 import type { ObjectStore } from "../storage/object-store.js";
+import { mapLimit } from "../util/map-limit.js";
 import { COMMIT_DEADLINE_MS } from "./commit.js";
 import { normalizeOverrides } from "./config.js";
 import type { LogContext, LogSettings } from "./context.js";
@@ -42,6 +43,7 @@ import type {
   TopicDescription,
 } from "./types.js";
 import { Waiter } from "./waiter.js";
+import { waitForCommit } from "./waiting.js";
 
 export interface LogOptions {
   /** topic metadata cache on the data path (at most 10 s) */
@@ -96,6 +98,10 @@ export class Log implements LogService {
       onConflict: () => {
         o.sequencer?.onConflict?.();
         this.metrics.count("CommitConflicts", 1);
+      },
+      onRetry: () => {
+        o.sequencer?.onRetry?.();
+        this.metrics.count("CommitRetries", 1);
       },
       onCommit: (topicId, partition, next) => {
         o.sequencer?.onCommit?.(topicId, partition, next);
@@ -185,6 +191,41 @@ export class Log implements LogService {
 
   fetchBatches(topicName: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult> {
     return fetchBatches(this.ctx, topicName, partition, options);
+  }
+
+  /**
+   * Waits until the partition may have records at or past `offset`, `ms` pass, the log stops, or `signal` aborts
+   * (the live tail's wait between reads: the HTTP edge reads with maxWaitMs 0, then waits here). False once the
+   * log has stopped waiting (the server is closing): the tail ends instead of reading again at once.
+   */
+  async waitForRecords(
+    topicName: string,
+    partition: number,
+    offset: number,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const topicRecord = await this.topics.partition(topicName, partition);
+    await waitForCommit(this.ctx, [{ partition, topicRecord }], [offset], ms, signal);
+    return !this.waiter.isStopped;
+  }
+
+  /** Fetches waiting for records now (long polls, live tails): the WaitingFetches gauge. */
+  get waitingFetches(): number {
+    return this.waiter.waiting;
+  }
+
+  /**
+   * Bytes each topic's partitions hold (the sum of their heads' byte counts), for at most `maxTopics` topics in
+   * name order: one read per partition, so /metrics bounds it and caches the answer.
+   */
+  async storedBytes(maxTopics: number): Promise<Map<string, number>> {
+    const topics = (await this.topics.list()).slice(0, maxTopics);
+    const sums = await mapLimit(topics, 4, async (t) => {
+      const heads = await this.topics.heads(t);
+      return heads.reduce((n, h) => n + h.bytes, 0);
+    });
+    return new Map(topics.map((t, i) => [t.name, sums[i]!]));
   }
 
   /** Ends every long poll now (they answer with what they have); the server calls it before it stops. */

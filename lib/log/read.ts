@@ -116,8 +116,8 @@ async function pollMany<A extends { nextOffset: number }>(
         const taken = take(read, budget, limits, r);
         budget -= taken.bytes;
         gathered += taken.bytes;
-        ctx.metrics.count("FetchRecords", taken.records);
-        ctx.metrics.count("FetchBytes", taken.bytes, "Bytes");
+        ctx.metrics.count("FetchRecords", taken.records, { Topic: r.topic });
+        ctx.metrics.count("FetchBytes", taken.bytes, { Topic: r.topic });
         if (taken.records > 0) anyRecords = true;
         results.push({ topic: r.topic, partition: r.partition, ...taken.answer });
         waitFrom[i] = Math.max(read.offset, taken.answer.nextOffset);
@@ -223,6 +223,8 @@ export async function fetchBatches(
     throwErrors: true,
   });
   const { batches, nextOffset, highWatermark, logStartOffset } = answer as BatchesOfPartition;
+  // Each batch is already its own copy (wireBytes): one batch is the answer as it is, not copied again.
+  if (batches.length === 1) return { bytes: batches[0]!, nextOffset, highWatermark, logStartOffset };
   const bytes = new Uint8Array(batches.reduce((n, b) => n + b.length, 0));
   let at = 0;
   for (const b of batches) {

@@ -48,6 +48,8 @@ export interface SequencerOptions {
   onAttempts?: (attempts: number) => void;
   /** another writer committed first (the head moved under a warm cache): counted as a commit conflict */
   onConflict?: () => void;
+  /** an attempt after the first: counted as a commit retry */
+  onRetry?: () => void;
 }
 
 interface CachedHead {
@@ -95,6 +97,7 @@ export class Sequencer {
           retriable: true,
         });
       }
+      if (attempt > 1) this.options.onRetry?.();
       const base = head.next;
       const tsHigh = Math.max(head.maxTs, req.maxTs);
       try {

@@ -73,6 +73,11 @@ export interface LogService {
     options: { maxBytes?: number; maxWaitMs?: number; maxRecordsPerPartition?: number },
   ): Promise<({ topic: string; partition: number } & (FetchResult | { error: import("../errors.js").StrataError }))[]>;
   fetchBatches(topic: string, partition: number, options: FetchOptions): Promise<FetchBatchesResult>;
+  /**
+   * waits until the partition may have records at or past `offset`, `ms` pass, or `signal` aborts (live tail);
+   * false once the log has stopped waiting (closing)
+   */
+  waitForRecords(topic: string, partition: number, offset: number, ms: number, signal?: AbortSignal): Promise<boolean>;
   /** fetchMany as each partition's stored batches, no record decoded (the binary POST /v1/fetch) */
   fetchManyBatches(
     requests: { topic: string; partition: number; offset: FetchStart; maxBytes?: number }[],

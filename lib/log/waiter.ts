@@ -6,6 +6,12 @@
 export class Waiter {
   private readonly listeners = new Map<string, Set<() => void>>();
   private stopped = false;
+  private pending = 0;
+
+  /** waits in progress now (each waiting fetch has at most one): the WaitingFetches gauge */
+  get waiting(): number {
+    return this.pending;
+  }
 
   /** Shutting down: every wait ends now and later ones return at once, so long polls answer instead of hanging. */
   stop(): void {
@@ -25,9 +31,15 @@ export class Waiter {
   /** Resolves after `ms`, or earlier when any of the partitions gets a commit or the signal aborts. */
   wait(keys: { topicId: string; partition: number }[], ms: number, signal?: AbortSignal): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const names = keys.map((k) => `${k.topicId}#${k.partition}`);
+      this.pending++;
+      let ended = false;
       const done = () => {
+        if (ended) return;
+        ended = true;
+        this.pending--;
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         for (const n of names) {

@@ -17,12 +17,16 @@ export interface WaitingPartition {
   topicRecord: TopicRecord | StrataError;
 }
 
-/** Waits until one of the partitions has data past its start, the time is up, or (other processes) a poll sees it. */
+/**
+ * Waits until one of the partitions has data past its start, the time is up, (other processes) a poll sees it,
+ * or `signal` aborts (a live tail whose client went away: its waiter is released at once).
+ */
 export async function waitForCommit(
   ctx: LogContext,
   resolved: WaitingPartition[],
   starts: number[],
   remaining: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const keys = resolved.flatMap((r) =>
     r.topicRecord instanceof Error ? [] : [{ topicId: r.topicRecord.id, partition: r.partition }],
@@ -35,8 +39,8 @@ export async function waitForCommit(
     const left = until - ctx.clock.now();
     if (left <= 0) return;
     const before = ctx.clock.now();
-    await ctx.waiter.wait(keys, Math.min(left, interval));
-    if (ctx.waiter.isStopped) return;
+    await ctx.waiter.wait(keys, Math.min(left, interval), signal);
+    if (ctx.waiter.isStopped || signal?.aborted) return;
     // Woken early by a local commit: go read.
     if (ctx.clock.now() - before < interval && ctx.clock.now() < until) return;
     const heads = await mapLimit(resolved, 16, async (r) =>

@@ -1,6 +1,7 @@
 /** What every maintenance step is given: the ports, the clock, and the tunables (all with safe defaults). */
 import { randomBytes } from "node:crypto";
 import { COMMIT_DEADLINE_MS } from "../log/commit.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Clock } from "../storage/clock.js";
 import { systemClock } from "../storage/clock.js";
 import type { Ledger } from "../storage/ledger.js";
@@ -46,6 +47,8 @@ export interface MaintenanceDeps {
   /** unique names and lease tokens; tests pass a seeded one */
   unique?: () => string;
   options?: MaintenanceOptions;
+  /** where runs, jobs, failures and their work are counted (report.ts); default nowhere */
+  metrics?: Metrics;
 }
 
 export interface Context {

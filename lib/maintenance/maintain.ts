@@ -12,6 +12,7 @@ import { numericConfig } from "../log/config.js";
 import { headFromAttrs, type TopicRecord, topicFromItem } from "../log/entries.js";
 import { headKey, pad20, topicKey } from "../log/keys.js";
 import type { Topics } from "../log/topics.js";
+import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import type { Clock } from "../storage/clock.js";
 import type { WriteOp } from "../storage/ledger.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -21,14 +22,11 @@ import { type Dispatcher, InProcessDispatcher, type MaintenanceJob } from "./dis
 import { collectTopic } from "./gc.js";
 import { gcMarkFromItem } from "./items.js";
 import { DUE_PK, gcPk, parseDueSk, scanCursorKey } from "./keys.js";
-import { maintainPartition, type PartitionReport } from "./partition.js";
-import { type SweepReport, sweep } from "./sweep.js";
+import { maintainPartition } from "./partition.js";
+import { type JobReport, reportJob } from "./report.js";
+import { sweep } from "./sweep.js";
 
-export type JobReport =
-  | ({ kind: "partition" } & PartitionReport)
-  | { kind: "partition"; topicId: string; partition: number; skipped: "topic-gone" }
-  | { kind: "gc"; topicId: string; complete: boolean }
-  | ({ kind: "sweep" } & SweepReport);
+export type { JobReport } from "./report.js";
 
 export interface MaintainOptions {
   /** the time this run acts at; a number fixes it for the run (tests), default: the clock given at creation */
@@ -39,9 +37,11 @@ export interface MaintainOptions {
 
 export class Maintenance {
   private readonly ctx: Context;
+  private readonly metrics: Metrics;
 
   constructor(deps: MaintenanceDeps) {
     this.ctx = makeContext(deps);
+    this.metrics = deps.metrics ?? noMetrics;
   }
 
   private at(now: MaintainOptions["now"]): Context {
@@ -54,6 +54,7 @@ export class Maintenance {
   async plan(options: { now?: MaintainOptions["now"] } = {}): Promise<MaintenanceJob[]> {
     const ctx = this.at(options.now);
     const now = ctx.clock.now();
+    this.metrics.count("MaintenanceRuns", 1);
     const jobs: MaintenanceJob[] = [];
     const [topicItems, gcItems, dueItems] = await Promise.all([
       ctx.ledger.query("topics"),
@@ -136,6 +137,17 @@ export class Maintenance {
 
   /** Runs one job here. Every job is idempotent and safe to run concurrently with any other. */
   async run(job: MaintenanceJob, options: { now?: MaintainOptions["now"] } = {}): Promise<JobReport> {
+    try {
+      const report = await this.runJob(job, options);
+      reportJob(report, this.metrics);
+      return report;
+    } catch (e) {
+      this.metrics.count("MaintenanceFailures", 1, { Kind: job.kind });
+      throw e;
+    }
+  }
+
+  private async runJob(job: MaintenanceJob, options: { now?: MaintainOptions["now"] }): Promise<JobReport> {
     const ctx = this.at(options.now);
     switch (job.kind) {
       case "partition": {

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
 
   const where = storage.backend === "embedded" ? `data in ${storage.dataDir}` : "on S3 + DynamoDB";
   console.log(`Strata listening on ${server.url} (${storage.backend} backend, ${where})`);
+  console.log(`Web console: ${server.url}/`);
   if (server.kafka)
     console.log(`Kafka clients: bootstrap ${server.kafka.bootstrap} (e.g. kcat -b ${server.kafka.bootstrap} -L)`);
   console.log("Create a first topic:");

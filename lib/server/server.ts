@@ -1,20 +1,26 @@
 /**
  * The local server: the one HTTP app (lib/api) on @hono/node-server, over the embedded backend (segment
  * files + SQLite in a data directory) or the AWS adapters. Tests start it in-process on port 0; main.ts is
- * what `npm start` runs.
+ * what `npm start` runs. Besides the API it serves GET /metrics (Prometheus, lib/prometheus) and GET /readyz.
  */
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "../api/app.js";
 import { checkGuardOptions } from "../api/guard.js";
 import type { Limits } from "../api/limits.js";
+import type { TailOptions } from "../api/tail.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { GroupCoordinator } from "../groups/coordinator.js";
 import { type KafkaListener, startKafkaListener } from "../kafka/listener.js";
-import type { LogService } from "../log/service.js";
+import type { Log } from "../log/log.js";
+import { allMetrics } from "../metrics/metrics.js";
+import { PrometheusMetrics } from "../prometheus/metrics.js";
+import { Readings } from "../prometheus/readings.js";
+import { installMetricsRoute } from "../prometheus/route.js";
 import { awsConfigFromEnv } from "../storage/aws-clients.js";
 import type { Clock } from "../storage/clock.js";
 import type { FsyncPolicy } from "../storage/fsync.js";
+import { checkReady } from "../storage/ready.js";
 import { createStrata, type StrataConfig } from "../strata.js";
 import type { Logger, LogLevel } from "../util/logger.js";
 import { exposureWarning } from "./exposure.js";
@@ -53,6 +59,12 @@ export interface ServerOptions {
   allowedHosts?: string[];
   /** browser origins that may change state and read answers through CORS (STRATA_CORS_ORIGINS); default none */
   corsOrigins?: string[];
+  /** how long /metrics reuses its storage readings (stored bytes, consumer lag); default 5000 ms */
+  metricsCacheMs?: number;
+  /** how long GET /readyz waits for each storage part; default 3000 ms */
+  readyTimeoutMs?: number;
+  /** the live tail (Accept: text/event-stream): keep-alive comments every keepAliveMs (15000); no longest stream by default */
+  tail?: TailOptions;
   /** the Kafka listener's port on `host` (STRATA_KAFKA_PORT); 0 picks a free port; default none (no listener) */
   kafkaPort?: number;
   /** host:port the Kafka listener announces in Metadata (STRATA_KAFKA_ADVERTISED); default where it listens */
@@ -64,7 +76,8 @@ export interface ServerOptions {
 export interface RunningServer {
   /** http://host:port, without a trailing slash */
   url: string;
-  log: LogService;
+  /** the log (its waitingFetches shows what waits now) */
+  log: Log;
   /** the consumer-group coordinator behind /v1/groups */
   groups: GroupCoordinator;
   /** the Kafka listener, when one was asked for: `bootstrap` is host:port as Metadata announces it */
@@ -105,9 +118,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
   checkInterval(maintenanceIntervalMs);
-  const strata = await createStrata(strataConfigOf(options));
+  const prometheus = new PrometheusMetrics();
+  const config = strataConfigOf(options);
+  const metrics = config.metrics ? allMetrics(config.metrics, prometheus) : prometheus;
+  const strata = await createStrata({ ...config, metrics });
   const { log, groups, records, logger } = strata;
-  const app = createApp({ log, groups, records, limits: options.limits, guard, logger });
+  const ready = () => checkReady(strata.storage, options.readyTimeoutMs);
+  const app = createApp({
+    log,
+    groups,
+    records,
+    limits: options.limits,
+    guard,
+    logger,
+    metrics,
+    ready,
+    tail: options.tail,
+  });
+  const readings = new Readings({ log, groups, metrics: prometheus, logger, cacheMs: options.metricsCacheMs });
+  installMetricsRoute(app, prometheus, readings);
   const maintenance = startMaintenanceTimer(strata.maintain, maintenanceIntervalMs, logger);
   let server: ReturnType<typeof serve> | undefined;
   let kafka: KafkaListener | undefined;

@@ -177,7 +177,7 @@ describe("synthesis with real esbuild bundling", () => {
 });
 
 describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
-  it("answers API Gateway v2 events: health, create, produce, fetch, problem (zstd batches: the WASM codec loads)", async () => {
+  it("answers API Gateway v2 events: health, create, produce, fetch, problem, a console page (zstd batches: the WASM codec loads)", async () => {
     const topic = `bundle-${version.replace(/\W/g, "")}`;
     const {
       node: ran,
@@ -197,6 +197,7 @@ describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
       }),
       apiEvent("GET", `/v1/topics/${topic}/partitions/1/records`, { query: "offset=earliest&maxWaitMs=0" }),
       apiEvent("GET", "/v1/topics/no-such-topic"),
+      apiEvent("GET", "/console/topics"),
     ]);
     expect(ran.startsWith(version), ran).toBe(true);
     for (const r of results) expect(r.ok, r.error).toBe(true);
@@ -204,7 +205,8 @@ describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
     const emf = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => "_aws" in l);
     expect(emf.reduce((n, l) => n + Number(l.ProduceRecords ?? 0), 0)).toBe(2);
     expect(emf.reduce((n, l) => n + Number(l.FetchRecords ?? 0), 0)).toBe(2);
-    const [health, created, produced, fetched, missing] = results as [
+    const [health, created, produced, fetched, missing, consolePage] = results as [
+      Invocation,
       Invocation,
       Invocation,
       Invocation,
@@ -222,6 +224,10 @@ describe.each(NODES)("the api bundle under %s", (_name, node, version) => {
     expect(bodyOf(fetched).records.map((r: { value: string }) => r.value)).toEqual(["hello", "world"]);
     expect(missing.value!.statusCode).toBe(404);
     expect(String(missing.value!.headers?.["content-type"])).toContain("application/problem+json");
+    // the web console is embedded in the bundle: the API function serves it too
+    expect(consolePage.value!.statusCode).toBe(200);
+    expect(String(consolePage.value!.headers?.["content-type"])).toContain("text/html");
+    expect(consolePage.value!.body).toMatch(/<script type="module" src="\/console\/assets\/app-\w+\.js">/);
   });
 });
 

@@ -2,51 +2,25 @@
  * The installed `strata` binary (node_modules/.bin/strata, linked by the workspace install) against a real local
  * server. The bundle is rebuilt first so the binary runs the current source.
  */
-import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCli, expectOneLineError, type Run, runCli } from "./cli-support.js";
 import { startTestServer, type TestServer } from "./support.js";
 
-const BIN = join(process.cwd(), "node_modules/.bin/strata");
 let srv: TestServer;
 
 beforeAll(async () => {
-  execFileSync("npm", ["run", "build", "-w", "@strata/client"], { stdio: "ignore" });
+  buildCli();
   srv = await startTestServer();
 });
 afterAll(async () => {
   await srv.close();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function strata(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      BIN,
-      args,
-      { env: { ...process.env, STRATA_URL: srv.url, ...options.env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin!.end(options.input ?? "");
-  });
-}
-
-/** One line on stderr, non-zero, and no stack trace. */
-function expectOneLineError(r: Run, code: number, text: RegExp) {
-  expect(r.code).toBe(code);
-  expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  expect(r.stderr).toMatch(text);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const strata = (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> =>
+  runCli(srv.url, args, options);
 
 describe("strata CLI", () => {
   it("topics create | list | describe | alter | delete", async () => {
@@ -137,7 +111,7 @@ describe("strata CLI", () => {
     expect(described.stdout).toMatch(/TOPIC\s+PARTITION\s+COMMITTED\s+HIGH-WATERMARK\s+LAG/);
     expect(described.stdout).toMatch(/grouped\s+0\s+\d+\s+\d+\s+0/);
 
-    expect((await strata(["groups", "reset-offsets", "cli-group", "--to", "earliest"])).code).toBe(0);
+    expect((await strata(["groups", "reset-offsets", "cli-group", "--to-earliest", "--execute"])).code).toBe(0);
     const replay = await strata(["consume", "grouped", "-g", "cli-group", "-e"]);
     expect(replay.stdout.trim().split("\n").sort()).toEqual(["1", "2", "3", "4"]);
     expect((await strata(["groups", "delete", "cli-group"])).code).toBe(0);
@@ -154,7 +128,7 @@ describe("strata CLI", () => {
     expectOneLineError(
       await strata(["consume", "lines", "-o", "middle"]),
       2,
-      /-o: beginning, end, OFFSET or s@TIMESTAMP_MS/,
+      /-o: beginning, end, OFFSET, -N, s@TIME or e@TIME/,
     );
     expectOneLineError(await strata(["consume", "lines", "-f", "%q"]), 2, /unknown field %q/);
     expectOneLineError(await strata(["produce", "lines", "/no/such/file"]), 2, /cannot read \/no\/such\/file/);
@@ -165,9 +139,9 @@ describe("strata CLI", () => {
       /^strata: GET \/v1\/topics: ECONNREFUSED/,
     );
     expectOneLineError(
-      await strata(["groups", "reset-offsets", "g", "--to", "yesterday"]),
+      await strata(["groups", "reset-offsets", "g", "--to-datetime", "yesterday"]),
       2,
-      /--to: earliest, latest/,
+      /--to-datetime: ms since the epoch or an ISO 8601/,
     );
     const unknown = await strata(["frobnicate"]);
     expect(unknown.code).toBe(2);

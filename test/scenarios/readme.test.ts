@@ -40,7 +40,8 @@ let dataDir: string;
 beforeAll(async () => {
   await assertPortFree(8080);
   dataDir = await mkdtemp(join(tmpdir(), "strata-readme-"));
-  server = await startServer({ port: 8080, dataDir });
+  // a live tail never ends locally: here it ends after a second, so the curl -N example returns
+  server = await startServer({ port: 8080, dataDir, tail: { maxDurationMs: 1000 } });
   expect(server.url).toBe("http://127.0.0.1:8080");
 });
 
@@ -58,7 +59,7 @@ it("README's curl examples work exactly as printed", async () => {
     const { stdout } = await run("sh", ["-e", "-c", block], { timeout: 30_000 });
     outputs.push(stdout);
   }
-  const [created, produced, fetchedMany, fetchedOne, outOfRange] = outputs;
+  const [created, produced, fetchedMany, fetchedOne, outOfRange, tailed] = outputs;
   expect(JSON.parse(created!)).toMatchObject({ name: "greetings", config: { "retention.ms": "86400000" } });
   expect(JSON.parse(created!).partitions).toHaveLength(3);
 
@@ -72,4 +73,11 @@ it("README's curl examples work exactly as printed", async () => {
   expect(many.map((r: { value: string }) => r.value)).toEqual(["hello", "world"]);
   expect(fetchedOne).toContain('"highWatermark"');
   expect(JSON.parse(outOfRange!)).toMatchObject({ status: 416, logStartOffset: 0 });
+
+  // the tail from offset 0, then the same after Last-Event-ID 0: partition 0's records as events, id = offset
+  const events = [...tailed!.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  expect(first.partition).toBe(0); // alice's key lands in partition 0, which the examples read
+  const ids = [0, 1];
+  expect(events).toEqual([...ids, ...ids.slice(1)]);
+  expect(tailed).toMatch(/^data: \{"offset":0,/m);
 });

@@ -1,8 +1,10 @@
 /**
- * vitest globalSetup: starts the AWS emulators once per run (see emulators.ts) and hands their endpoints to
- * the test workers through `provide`/`inject` (test/support/aws-storage.ts reads them).
+ * vitest globalSetup: builds the web console (the app embeds it, so every run tests the current console/src),
+ * starts the AWS emulators once per run (see emulators.ts) and hands their endpoints to the test workers through
+ * `provide`/`inject` (test/support/aws-storage.ts reads them).
  */
 import type { TestProject } from "vitest/node";
+import { buildConsole } from "../../scripts/build-console.mjs";
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmulators } from "./emulators.js";
 
 export interface AwsTestEnvironment {
@@ -22,6 +24,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildConsole();
   let emulators: Awaited<ReturnType<typeof startEmulators>>;
   try {
     emulators = await startEmulators();

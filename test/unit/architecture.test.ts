@@ -1,15 +1,16 @@
 /**
  * The folder layout is the architecture (README, "Architecture"): these checks read every import of our own
  * TypeScript and fail on an import cycle, on an arrow pointing upward (the domain importing an edge), on format
- * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters,
- * functions/, cdk/ and the SDK's SigV4 signer.
+ * code importing anything of ours but the root error tree, and on the AWS SDK outside the AWS adapters, lib/dev,
+ * functions/, cdk/ and the SDK's SigV4 signer; and on the web console's browser code (console/src) importing any of
+ * the server but the console's route table: it reaches the server through the public HTTP API only.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(new URL("../..", import.meta.url).pathname);
-const SOURCES = ["lib", "functions", "client/src", "cdk"];
+const SOURCES = ["lib", "functions", "client/src", "cdk", "console/src"];
 
 function files(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
@@ -75,13 +76,24 @@ function cycles(): string[][] {
   return out;
 }
 
-const EDGES = ["lib/api/", "lib/server/", "lib/kafka/", "lib/console/", "functions/", "client/", "cdk/"];
+const EDGES = [
+  "lib/api/",
+  "lib/server/",
+  "lib/kafka/",
+  "lib/console/",
+  "lib/prometheus/",
+  "lib/dev/",
+  "functions/",
+  "client/",
+  "cdk/",
+];
 const DOMAIN = ["lib/log/", "lib/groups/", "lib/maintenance/", "lib/metrics/", "lib/security/", "lib/util/"];
 const AWS_ALLOWED = [
   /^lib\/storage\/(aws-|s3-|dynamodb-)/,
   /^lib\/maintenance\/aws-/,
   /^functions\//,
   /^cdk\//,
+  /^lib\/dev\//, // development tooling: the emulators and `npm run dev:aws`
   /^client\/src\/auth\.ts$/, // SigV4 signing of SDK requests, an optional dependency of the SDK
 ];
 
@@ -123,12 +135,30 @@ describe("the import graph", () => {
     ).toEqual([]);
   });
 
-  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/ and the SDK's signer", () => {
+  it("uses prom-client only in lib/prometheus, the Metrics port's Prometheus adapter", () => {
+    const offenders = [...graph]
+      .filter(([f, { packages }]) => packages.includes("prom-client") && !f.startsWith("lib/prometheus/"))
+      .map(([f]) => f);
+    expect(offenders).toEqual([]);
+    expect(
+      [...graph].some(([f, { packages }]) => f.startsWith("lib/prometheus/") && packages.includes("prom-client")),
+    ).toBe(true);
+  });
+
+  it("uses the AWS SDK only in the AWS adapters, functions/, cdk/, lib/dev and the SDK's signer", () => {
     const offenders = [...graph]
       .filter(
         ([f, { packages }]) => packages.some((p) => p.startsWith("@aws-sdk/")) && !AWS_ALLOWED.some((r) => r.test(f)),
       )
       .map(([f]) => f);
     expect(offenders).toEqual([]);
+  });
+
+  it("keeps the console's browser code a client of the HTTP API: of the server it imports only the route table", () => {
+    const browser = (f: string) => f.startsWith("console/src/");
+    expect(arrows(browser, (t) => !browser(t) && t !== "lib/console/routes.ts")).toEqual([]);
+    expect(graph.get("lib/console/routes.ts")).toEqual({ local: [], packages: [] });
+    const packages = [...graph].filter(([f]) => browser(f)).flatMap(([, { packages }]) => packages);
+    expect([...new Set(packages)].sort()).toEqual(["htm/preact", "preact/hooks"]);
   });
 });

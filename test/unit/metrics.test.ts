@@ -1,6 +1,7 @@
 /**
  * Metrics: the EMF lines CloudWatch will parse, what the log counts, and consumer lag per group.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { GroupCoordinator } from "../../lib/groups/coordinator.js";
 import { consumerLags } from "../../lib/groups/lag.js";
 import { createLog } from "../../lib/log/log.js";
+import { METRIC_NAMES, prometheusName } from "../../lib/metrics/catalogue.js";
 import { reportConsumerLag } from "../../lib/metrics/lag.js";
 import { EmfMetrics } from "../../lib/metrics/metrics.js";
 import { systemClock } from "../../lib/storage/clock.js";
@@ -28,7 +30,7 @@ describe("EmfMetrics", () => {
     const { lines, metrics } = collect();
     metrics.count("ProduceRecords", 3);
     metrics.count("ProduceRecords", 4);
-    metrics.count("ProduceBytes", 100, "Bytes");
+    metrics.count("ProduceBytes", 100);
     metrics.gauge("ConsumerLag", 5, { Group: "a" });
     metrics.gauge("ConsumerLag", 9);
     metrics.gauge("ConsumerLag", 2);
@@ -57,7 +59,11 @@ describe("EmfMetrics", () => {
         _aws: {
           Timestamp: 1_700_000_000_000,
           CloudWatchMetrics: [
-            { Namespace: "Strata", Dimensions: [["Group"]], Metrics: [{ Name: "ConsumerLag", Unit: "Count" }] },
+            {
+              Namespace: "Strata",
+              Dimensions: [["Group"], []],
+              Metrics: [{ Name: "ConsumerLag", Unit: "Count" }],
+            },
           ],
         },
         Group: "a",
@@ -88,13 +94,22 @@ describe("what the log and groups report", () => {
       reportConsumerLag(lags, metrics);
       expect([...lags]).toEqual([["readers", 2]]);
       metrics.flush();
-      const plain = lines.find((l) => !("Group" in l))!;
-      expect(plain).toMatchObject({ ProduceRecords: 3, FetchRecords: 3, FetchBytes: 6, ConsumerLag: 2 });
-      expect(plain.ProduceBytes).toBeGreaterThan(61);
+      const ofTopic = lines.filter((l) => l.Topic === "m");
+      expect(Object.assign({}, ...ofTopic)).toMatchObject({ ProduceRecords: 3, FetchRecords: 3, FetchBytes: 6 });
+      expect(Object.assign({}, ...ofTopic).ProduceBytes).toBeGreaterThan(61);
       expect(lines.find((l) => l.Group === "readers")).toMatchObject({ ConsumerLag: 2 });
     } finally {
       await storage.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("docs/OPERATIONS.md", () => {
+  it("lists every catalogue metric under both its names", () => {
+    const doc = readFileSync(new URL("../../docs/OPERATIONS.md", import.meta.url), "utf8");
+    for (const name of METRIC_NAMES) {
+      expect(doc, name).toMatch(new RegExp(`\\| \`${prometheusName(name)}\`\\s*\\| \`${name}\`\\s*\\|`));
     }
   });
 });

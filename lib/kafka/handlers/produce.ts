@@ -5,7 +5,7 @@
  * Errors are per partition: when the domain refuses one partition's batches it names them (`batches[k]`), that
  * partition gets the error and the rest are produced without it.
  */
-import { isStrataError } from "../../errors.js";
+import { isStrataError, type Location } from "../../errors.js";
 import { KafkaError, kafkaErrorCode, kafkaErrorMessage } from "../errors.js";
 import { Produce } from "../protocol/messages/produce.js";
 import type { Struct } from "../protocol/schema.js";
@@ -93,13 +93,10 @@ async function produceTopic(ctx: KafkaContext, topic: string, partitions: Partit
   return partitions.map(answerOf);
 }
 
-/** Which input a domain error names: `batches[k]...`, or the partition a PARTITION_NOT_FOUND names. */
+/** Which input a domain error locates (`details.at.input`), or the partition a PARTITION_NOT_FOUND names. */
 function culprit(details: Record<string, unknown>, pending: { index: number }[]): number | undefined {
-  const m = typeof details.field === "string" ? /^batches\[(\d+)\]/.exec(details.field) : null;
-  if (m) {
-    const k = Number(m[1]);
-    return k < pending.length ? k : undefined;
-  }
+  const at = details.at as Location | undefined;
+  if (typeof at?.input === "number") return at.input < pending.length ? at.input : undefined;
   if (typeof details.partition === "number") {
     const k = pending.findIndex((p) => p.index === details.partition);
     return k >= 0 ? k : undefined;
