@@ -60,7 +60,7 @@ describe("@platformatic/kafka", () => {
     expect(await admin.listTopics()).not.toContain("pk-admin");
   });
 
-  it("refuses to alter a broker's settings with POLICY_VIOLATION", async () => {
+  it("refuses to alter a broker's settings (POLICY_VIOLATION: see kafka-admin-protocol.test.ts)", async () => {
     const meta = await admin.metadata({ topics: [] });
     const brokerId = [...meta.brokers.keys()][0]!;
     await expect(
