@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { benchCore } from "./core.js";
 import { benchHttp } from "./http.js";
+import { benchKafka } from "./kafka.js";
 import { benchMaintenance } from "./maintenance.js";
 import { benchSdk } from "./sdk.js";
 import { benchStart } from "./start.js";
@@ -20,6 +21,7 @@ const sections: Record<string, Section> = {
   core: benchCore,
   http: benchHttp,
   sdk: benchSdk,
+  kafka: benchKafka,
   maintenance: benchMaintenance,
   start: benchStart,
   subscriptions: benchSubscriptions,
