@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import pkg from "../package.json" with { type: "json" };
 import type { GroupDescription, PartitionOffset, TopicDescription } from "./admin.js";
 import type { Auth } from "./auth.js";
-import { consume } from "./cli-consume.js";
+import { type ConsumeOptions, consume } from "./cli-consume.js";
 import { produce } from "./cli-produce.js";
 import { type PlanRow, parseResetSpec, parseScopes, planReset, type ResetFlags } from "./cli-reset.js";
 import { subscriptionCommands } from "./cli-subscriptions.js";
@@ -271,14 +271,7 @@ interface ProduceFlags {
   progress?: boolean;
 }
 
-interface ConsumeFlags {
-  fromBeginning?: boolean;
-  offset: string[];
-  ago?: string;
-  partition?: number;
-  group?: string;
-  count?: number;
-  exit?: boolean;
+interface ConsumeFlags extends ConsumeOptions {
   format: string;
   json?: boolean;
 }

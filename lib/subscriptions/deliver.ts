@@ -16,6 +16,7 @@ import type { FetchedRecord, FetchResult } from "../log/types.js";
 import type { Clock } from "../storage/clock.js";
 import { ConditionFailedError, type Ledger } from "../storage/ledger.js";
 import type { Logger } from "../util/logger.js";
+import { sleepUnless } from "../util/sleep.js";
 import { deliverBatch, Interrupted } from "./batch.js";
 import { deadLetterRecords } from "./dead-letter.js";
 import { PartitionLease } from "./lease.js";
@@ -116,7 +117,7 @@ async function deliverHeld(
         clock: deps.clock,
         keepLease: () => lease.keep(),
         deadLetter: (records, error, attempts) => deadLetter(deps, s, topic, partition, records, error, attempts),
-        sleep: (ms) => sleep(ms, signal),
+        sleep: (ms) => sleepUnless(ms, signal),
         stopped: () => signal.aborted,
         backoffMs: (attempt) => Math.min(deps.settings.retryMaxMs, deps.settings.retryBaseMs * 2 ** (attempt - 1)),
         signal,
@@ -219,17 +220,4 @@ async function deadLetter(
   const failed = result.results.find((r) => "error" in r);
   if (failed && "error" in failed) throw failed.error;
   deps.logger.info({ ...origin, deadLetterTopic: s.deadLetterTopic }, "records dead-lettered");
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }

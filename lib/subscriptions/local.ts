@@ -10,6 +10,7 @@
 import type { LogService } from "../log/service.js";
 import type { Waiter } from "../log/waiter.js";
 import type { Logger } from "../util/logger.js";
+import { sleepUnless } from "../util/sleep.js";
 import { type DeliveryDeps, deliverPartition } from "./deliver.js";
 import { leasePk } from "./store.js";
 import type { Subscription } from "./types.js";
@@ -131,20 +132,8 @@ export class LocalDelivery {
         this.logger.error({ subscription: s.name, topic, partition, code, err: e }, "delivery failed; retrying");
         pause = ERROR_PAUSE_MS[Math.min(errors++, ERROR_PAUSE_MS.length - 1)]!;
       }
-      if (pause > 0) await waitOrStop(Math.min(pause, this.sweepMs), signal);
+      if (pause > 0) await sleepUnless(Math.min(pause, this.sweepMs), signal);
       await woken;
     }
   }
-}
-
-function waitOrStop(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
