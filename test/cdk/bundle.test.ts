@@ -24,9 +24,13 @@ import { node22Binary } from "./node22.js";
 import { MISSING_ENTRIES, testEntries } from "./support.js";
 
 /** The two Node versions the bundles must run on: nodejs22.x's, and the project's own (this process). */
+const RUNNING_MAJOR = process.versions.node.split(".")[0];
 const NODES: [string, () => string, string][] = [
   ["Node 22 (as nodejs22.x)", node22Binary, "v22."],
-  ["Node 20", () => process.execPath, "v20."],
+  // and the Node running the tests (20 in CI), unless that is 22 already
+  ...(RUNNING_MAJOR === "22"
+    ? []
+    : [[`Node ${RUNNING_MAJOR}`, () => process.execPath, `v${RUNNING_MAJOR}.`] as [string, () => string, string]]),
 ];
 
 const INVOKER = join(import.meta.dirname, "fixtures", "invoke-bundle.cjs");
