@@ -11,6 +11,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBinary } from "../support/binaries.js";
 import { startTestServer, type TestServer } from "./http-support.js";
+import { fetchPartitionZero } from "./platformatic-support.js";
 
 const kcat = requireBinary("kcat", "/usr/bin/kcat");
 type Rec = { key: string; value: string; headers: [string, string][] };
@@ -107,36 +108,13 @@ const readers: Record<string, (topic: string) => Promise<Rec[]>> = {
   async platformatic(topic) {
     const consumer = new Consumer({ clientId: "cross", bootstrapBrokers: [bootstrap()], groupId: "unused" });
     try {
-      const meta = await consumer.metadata({ topics: [topic] });
-      const t = meta.topics.get(topic)!;
-      const fetched = await consumer.fetch({
-        node: t.partitions[0]!.leader,
-        maxWaitTime: 100,
-        topics: [
-          {
-            topicId: t.id,
-            partitions: [
-              {
-                partition: 0,
-                currentLeaderEpoch: -1,
-                fetchOffset: 0n,
-                lastFetchedEpoch: -1,
-                partitionMaxBytes: 1 << 20,
-              },
-            ],
-          },
-        ],
-      });
-      const p = fetched.responses[0]!.partitions[0]!;
-      const batches = (Array.isArray(p.records) ? p.records : [p.records]).filter(Boolean);
+      const { records } = await fetchPartitionZero(consumer, topic);
       const text = (b: Buffer | null | undefined) => Buffer.from(b ?? []).toString("utf8");
-      return batches.flatMap((b) =>
-        b!.records.map((r) => ({
-          key: text(r.key),
-          value: text(r.value),
-          headers: r.headers.map(([k, v]) => [text(k), text(v)] as [string, string]),
-        })),
-      );
+      return records.map((r) => ({
+        key: text(r.key),
+        value: text(r.value),
+        headers: r.headers.map(([k, v]) => [text(k), text(v)] as [string, string]),
+      }));
     } finally {
       await consumer.close();
     }

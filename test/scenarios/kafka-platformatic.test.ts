@@ -7,6 +7,7 @@
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./http-support.js";
+import { fetchPartitionZero } from "./platformatic-support.js";
 
 let server: TestServer;
 let admin: Admin;
@@ -98,30 +99,9 @@ describe("@platformatic/kafka", () => {
 
     const consumer = new Consumer({ ...base(), groupId: "unused", deserializers: stringDeserializers });
     try {
-      const meta = await consumer.metadata({ topics: ["pk-data"] });
-      const topic = meta.topics.get("pk-data")!;
-      const fetched = await consumer.fetch({
-        node: topic.partitions[0]!.leader,
-        maxWaitTime: 100,
-        topics: [
-          {
-            topicId: topic.id,
-            partitions: [
-              {
-                partition: 0,
-                currentLeaderEpoch: -1,
-                fetchOffset: 0n,
-                lastFetchedEpoch: -1,
-                partitionMaxBytes: 1 << 20,
-              },
-            ],
-          },
-        ],
-      });
-      const partition = fetched.responses[0]!.partitions[0]!;
+      const partition = await fetchPartitionZero(consumer, "pk-data");
       expect(partition.errorCode).toBe(0);
-      const batches = (Array.isArray(partition.records) ? partition.records : [partition.records]).filter(Boolean);
-      const read = batches.flatMap((b) => b!.records.map((r) => Buffer.from(r.value ?? []).toString()));
+      const read = partition.records.map((r) => Buffer.from(r.value ?? []).toString());
       expect(read).toEqual(values);
     } finally {
       await consumer.close();
